@@ -1,0 +1,231 @@
+/*
+ * The sluice connector ABI. A connector plugin is one statically
+ * initialised sl_connector_plugin_t: its config table drives parsing,
+ * defaults, validation and the REST documentation, and its callbacks run
+ * the connector and its tasks.
+ *
+ * Built-in connectors are linked into sluice. External ones are shared
+ * objects found under plugin.path that export
+ *
+ *     const sl_connector_plugin_t *const sl_plugins[];   (NULL-terminated)
+ *
+ * and were built against the same SL_PLUGIN_ABI_VERSION.
+ */
+#ifndef SLUICE_PLUGIN_H
+#define SLUICE_PLUGIN_H
+
+#include "sluice/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_PLUGIN_ABI_VERSION 1
+#define SL_PLUGINS_SYMBOL "sl_plugins"
+
+/* ------------------------------------------------------ config tables */
+
+typedef enum sl_cfg_type {
+        SL_CFG_BOOLEAN = 0,
+        SL_CFG_STRING,
+        SL_CFG_INT,
+        SL_CFG_SHORT,
+        SL_CFG_LONG,
+        SL_CFG_DOUBLE,
+        SL_CFG_LIST,
+        SL_CFG_CLASS,
+        SL_CFG_PASSWORD,
+} sl_cfg_type_t;
+
+typedef enum sl_cfg_importance {
+        SL_CFG_HIGH = 0,
+        SL_CFG_MEDIUM,
+        SL_CFG_LOW,
+} sl_cfg_importance_t;
+
+typedef enum sl_cfg_width {
+        SL_CFG_WIDTH_NONE = 0,
+        SL_CFG_WIDTH_SHORT,
+        SL_CFG_WIDTH_MEDIUM,
+        SL_CFG_WIDTH_LONG,
+} sl_cfg_width_t;
+
+/* flags */
+#define SL_CFG_REQUIRED 0x1  /* no default value: must be given */
+#define SL_CFG_MIN 0x2       /* numeric value >= min */
+#define SL_CFG_MAX 0x4       /* numeric value <= max */
+#define SL_CFG_NONEMPTY 0x8  /* string/list must not be empty */
+
+typedef struct sl_config_def {
+        const char *name;          /* NULL terminates a table */
+        sl_cfg_type_t type;
+        const char *default_value; /* NULL: default null (unless REQUIRED) */
+        sl_cfg_importance_t importance;
+        const char *documentation;
+        const char *group;
+        int order;
+        sl_cfg_width_t width;
+        const char *display_name;
+        unsigned flags;
+        double min, max;
+        /* NULL-terminated; value must equal one (case-insensitively) */
+        const char *const *valid_values;
+        /* Extra check; return 0 or write a message (without the
+         * "Invalid value ..." prefix) and return SL_ERR_CONFIG. */
+        int (*validator)(const char *name, const char *value, char *errstr,
+                         size_t errstr_size);
+} sl_config_def_t;
+
+/* Typed readers over a validated config (defaults already applied).
+ * Missing or unparsable values yield def. */
+const char *sl_config_str(const sl_strmap_t *cfg, const char *key);
+int64_t sl_config_long(const sl_strmap_t *cfg, const char *key, int64_t def);
+bool sl_config_bool(const sl_strmap_t *cfg, const char *key, bool def);
+double sl_config_double(const sl_strmap_t *cfg, const char *key, double def);
+/* Split a LIST value at commas, trimming whitespace; empty items dropped.
+ * Returns count; *itemsp is a malloc'd array of malloc'd strings, free with
+ * sl_config_list_free. */
+int sl_config_list(const char *value, char ***itemsp);
+void sl_config_list_free(char **items, int n);
+
+/* Collected validation errors for a connector's own cross-field checks. */
+typedef struct sl_config_errors sl_config_errors_t;
+void sl_config_error_add(sl_config_errors_t *errs, const char *key,
+                         const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* -------------------------------------------------------------- records */
+
+typedef struct sl_data {
+        const sl_json_t *schema; /* Connect schema JSON; NULL = schemaless */
+        const sl_json_t *value;  /* NULL = Kafka null */
+} sl_data_t;
+
+typedef struct sl_header {
+        const char *key;
+        const void *value; /* NULL = null header value */
+        size_t value_len;
+} sl_header_t;
+
+typedef struct sl_source_record {
+        const char *topic;
+        int32_t partition; /* -1: let the producer's partitioner choose */
+        sl_data_t key;
+        sl_data_t value;
+        int64_t timestamp; /* ms since epoch; 0: now */
+        const sl_header_t *headers;
+        size_t header_cnt;
+} sl_source_record_t;
+
+/* A source task's poll() fills one host-owned batch. The host converts
+ * each record when it is added; the batch's offset is committed only once
+ * every record of this and all earlier batches has been delivered. */
+typedef struct sl_source_batch sl_source_batch_t;
+
+int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec);
+/* The source partition and offset reached once this batch is delivered
+ * (both JSON objects with primitive values; copied). */
+int sl_source_batch_set_offset(sl_source_batch_t *b,
+                               const sl_json_t *source_partition,
+                               const sl_json_t *source_offset);
+/* Memory that string/bytes values of added records point into stays valid
+ * until release(opaque) is called after the batch's last delivery report.
+ * With a hold the host hands that memory to Kafka without copying it;
+ * without one it copies. One hold per batch. */
+void sl_source_batch_hold(sl_source_batch_t *b, void (*release)(void *opaque),
+                          void *opaque);
+size_t sl_source_batch_count(const sl_source_batch_t *b);
+/* Room left before the host wants the batch back (records). */
+size_t sl_source_batch_room(const sl_source_batch_t *b);
+
+typedef struct sl_sink_record {
+        const char *topic;
+        int32_t partition;
+        int64_t offset;
+        int64_t timestamp; /* -1 when none */
+        sl_data_t key;
+        sl_data_t value;
+        const sl_header_t *headers;
+        size_t header_cnt;
+} sl_sink_record_t;
+
+typedef struct sl_topic_partition {
+        const char *topic;
+        int32_t partition;
+        int64_t offset; /* next offset to consume; -1 when unknown */
+} sl_topic_partition_t;
+
+/* Kafka Connect's Object.toString() of a value, as FileStreamSink writes
+ * it: strings verbatim, null "null", structs "Struct{a=1,b=x}", maps
+ * "{a=1, b=x}", arrays "[1, 2]". BYTES are written raw (Java would print a
+ * useless "[B@hash"), so a ByteArray pipeline copies files byte for byte.
+ * Appends to out. */
+int sl_data_to_string(const sl_data_t *d, sl_buf_t *out);
+
+/* ----------------------------------------------------------- task context */
+
+typedef struct sl_task_ctx sl_task_ctx_t;
+
+const char *sl_task_connector(const sl_task_ctx_t *ctx);
+int sl_task_id(const sl_task_ctx_t *ctx);
+/* Source tasks: the committed offset for a source partition, as a new JSON
+ * object the caller frees, or NULL when none is stored. */
+sl_json_t *sl_task_offset(sl_task_ctx_t *ctx, const sl_json_t *source_partition);
+/* True when the task should return from a blocking poll soon. */
+bool sl_task_stopping(const sl_task_ctx_t *ctx);
+
+/* ---------------------------------------------------------- the plugin */
+
+typedef enum sl_connector_type {
+        SL_CONNECTOR_SOURCE = 1,
+        SL_CONNECTOR_SINK = 2,
+} sl_connector_type_t;
+
+typedef struct sl_connector_plugin {
+        int abi_version;            /* SL_PLUGIN_ABI_VERSION */
+        sl_connector_type_t type;
+        /* Kafka Connect class name; REST also accepts the simple name and
+         * the simple name without a trailing "Connector". */
+        const char *class_name;
+        const char *version;
+        const sl_config_def_t *config; /* connector keys; NULL-name ends */
+
+        /* Optional cross-field validation after per-key checks. */
+        void (*validate)(const sl_strmap_t *config, sl_config_errors_t *errs);
+
+        /* Split the connector into at most max_tasks task configs: fill
+         * task_configs[0..n-1] (empty maps provided) and return n >= 0, or
+         * return < 0 with errstr set. */
+        int (*task_configs)(const sl_strmap_t *config, int max_tasks,
+                            sl_strmap_t **task_configs, char *errstr,
+                            size_t errstr_size);
+
+        /* Task lifecycle. start receives the task config merged over the
+         * connector config; state is the task's private pointer. */
+        int (*task_start)(sl_task_ctx_t *ctx, const sl_strmap_t *config,
+                          void **statep, char *errstr, size_t errstr_size);
+        void (*task_stop)(void *state);
+
+        /* Source: add up to sl_source_batch_room() records; return the
+         * number added (0 when nothing is ready: the host waits a little
+         * and polls again) or < 0 with errstr set to fail the task. */
+        int (*source_poll)(void *state, sl_source_batch_t *batch,
+                           char *errstr, size_t errstr_size);
+
+        /* Sink: deliver records; < 0 fails the task. */
+        int (*sink_put)(void *state, const sl_sink_record_t *records,
+                        size_t cnt, char *errstr, size_t errstr_size);
+        /* Sink: make everything put so far durable; the host commits the
+         * consumed offsets only after this returns 0. */
+        int (*sink_flush)(void *state, char *errstr, size_t errstr_size);
+        /* Sink, optional: partitions assigned / about to be revoked. */
+        int (*sink_open)(void *state, const sl_topic_partition_t *tps,
+                         size_t cnt);
+        int (*sink_close)(void *state, const sl_topic_partition_t *tps,
+                          size_t cnt);
+} sl_connector_plugin_t;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
