@@ -131,7 +131,9 @@ int sl_source_batch_set_offset(sl_source_batch_t *b,
 /* Memory that string/bytes values of added records point into stays valid
  * until release(opaque) is called after the batch's last delivery report.
  * With a hold the host hands that memory to Kafka without copying it;
- * without one it copies. One hold per batch. */
+ * without one it copies. One hold per batch, set BEFORE adding the records
+ * that point into it (records added earlier were already copied). release
+ * may run on another thread. */
 void sl_source_batch_hold(sl_source_batch_t *b, void (*release)(void *opaque),
                           void *opaque);
 size_t sl_source_batch_count(const sl_source_batch_t *b);

@@ -23,7 +23,7 @@ bool sl_converter_known(const char *class_name);
 /* NULL-terminated list of full class names (for /connector-plugins). */
 const char *const *sl_converter_classes(void);
 
-/* Serialise: Connect data -> bytes. On success *ptr/*len are the bytes
+/* Serialise: Connect data -> bytes. On success *ptr and *len are the bytes
  * and *borrowed says whether *ptr points into d's own memory (zero copy,
  * e.g. a STRING value under StringConverter) rather than into scratch,
  * which the caller resets between calls. A null value gives *ptr NULL

@@ -11,6 +11,19 @@
 #include "sluice/common.h"
 
 typedef struct sl_herder sl_herder_t;
+struct sl_worker;
+
+/* A standalone herder: connector configs live in memory. */
+sl_herder_t *sl_herder_new(struct sl_worker *w);
+/* Stops every connector (tasks deliver and commit) and frees the herder. */
+void sl_herder_destroy(sl_herder_t *h);
+/* /health reports healthy from now on. */
+void sl_herder_set_ready(sl_herder_t *h);
+/* Creates a connector from a file given on the command line: .properties,
+ * or .json holding either a POST /connectors body or a flat config map.
+ * Returns 0 or an error with errstr. */
+int sl_herder_create_from_file(sl_herder_t *h, const char *path, char *errstr,
+                               size_t errstr_size);
 
 typedef struct sl_reply {
         int status;        /* HTTP status */

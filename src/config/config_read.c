@@ -1,0 +1,132 @@
+/* Typed readers over a validated config, for connectors and the worker. */
+#include "sluice/plugin.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static bool is_space(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+               c == '\v';
+}
+
+/* [*bp, *bp + return) is s without surrounding whitespace. */
+static size_t trimmed(const char *s, size_t n, const char **bp)
+{
+        while (n > 0 && is_space(*s)) {
+                s++;
+                n--;
+        }
+        while (n > 0 && is_space(s[n - 1]))
+                n--;
+        *bp = s;
+        return n;
+}
+
+const char *sl_config_str(const sl_strmap_t *cfg, const char *key)
+{
+        return cfg ? sl_strmap_get(cfg, key) : NULL;
+}
+
+int64_t sl_config_long(const sl_strmap_t *cfg, const char *key, int64_t def)
+{
+        const char *v = sl_config_str(cfg, key), *b;
+        char buf[32], *end;
+        size_t n;
+        long long l;
+
+        if (!v)
+                return def;
+        n = trimmed(v, strlen(v), &b);
+        if (n == 0 || n >= sizeof(buf))
+                return def;
+        memcpy(buf, b, n);
+        buf[n] = '\0';
+        errno = 0;
+        l = strtoll(buf, &end, 10);
+        if (errno || *end)
+                return def;
+        return (int64_t)l;
+}
+
+bool sl_config_bool(const sl_strmap_t *cfg, const char *key, bool def)
+{
+        const char *v = sl_config_str(cfg, key), *b;
+        size_t n;
+
+        if (!v)
+                return def;
+        n = trimmed(v, strlen(v), &b);
+        if (n == 4 && !strncasecmp(b, "true", 4))
+                return true;
+        if (n == 5 && !strncasecmp(b, "false", 5))
+                return false;
+        return def;
+}
+
+double sl_config_double(const sl_strmap_t *cfg, const char *key, double def)
+{
+        const char *v = sl_config_str(cfg, key), *b;
+        char buf[128], *end;
+        size_t n;
+        double d;
+
+        if (!v)
+                return def;
+        n = trimmed(v, strlen(v), &b);
+        if (n == 0 || n >= sizeof(buf))
+                return def;
+        memcpy(buf, b, n);
+        buf[n] = '\0';
+        errno = 0;
+        d = strtod(buf, &end);
+        if (*end || errno == ERANGE)
+                return def;
+        return d;
+}
+
+int sl_config_list(const char *value, char ***itemsp)
+{
+        char **items = NULL;
+        int n = 0, cap = 0;
+        const char *s = value;
+
+        *itemsp = NULL;
+        while (s && *s) {
+                const char *start = s, *b;
+                size_t len;
+
+                while (*s && *s != ',')
+                        s++;
+                len = trimmed(start, (size_t)(s - start), &b);
+                if (*s == ',')
+                        s++;
+                if (len == 0)
+                        continue;
+                if (n == cap) {
+                        int ncap = cap ? cap * 2 : 4;
+                        char **v = realloc(items, (size_t)ncap * sizeof(*v));
+                        if (!v)
+                                goto nomem;
+                        items = v;
+                        cap = ncap;
+                }
+                if (!(items[n] = strndup(b, len)))
+                        goto nomem;
+                n++;
+        }
+        *itemsp = items;
+        return n;
+nomem:
+        sl_config_list_free(items, n);
+        return SL_ERR_NOMEM;
+}
+
+void sl_config_list_free(char **items, int n)
+{
+        for (int i = 0; items && i < n; i++)
+                free(items[i]);
+        free(items);
+}

@@ -1,0 +1,291 @@
+/* java.util.Properties load() semantics, so worker and connector .properties
+ * files written for Kafka Connect read the same way here. */
+#include "config/props.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROPS_MALFORMED_U 1 /* internal: unescape() saw a bad \uXXXX */
+
+static int is_ws(char c)
+{
+        return c == ' ' || c == '\t' || c == '\f';
+}
+
+static int hexval(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Four hex digits at s[0..3] (caller checked the length), or -1. */
+static long hex4(const char *s)
+{
+        long v = 0;
+        for (int k = 0; k < 4; k++) {
+                int h = hexval(s[k]);
+                if (h < 0)
+                        return -1;
+                v = v * 16 + h;
+        }
+        return v;
+}
+
+static int put_utf8(sl_buf_t *b, unsigned long cp)
+{
+        char u[4];
+        size_t n;
+
+        if (cp < 0x80) {
+                u[0] = (char)cp;
+                n = 1;
+        } else if (cp < 0x800) {
+                u[0] = (char)(0xC0 | (cp >> 6));
+                u[1] = (char)(0x80 | (cp & 0x3F));
+                n = 2;
+        } else if (cp < 0x10000) {
+                u[0] = (char)(0xE0 | (cp >> 12));
+                u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                u[2] = (char)(0x80 | (cp & 0x3F));
+                n = 3;
+        } else {
+                u[0] = (char)(0xF0 | (cp >> 18));
+                u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+                u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                u[3] = (char)(0x80 | (cp & 0x3F));
+                n = 4;
+        }
+        return sl_buf_append(b, u, n);
+}
+
+/* Java strings are UTF-16, so \uD83D\uDE00 names one code point; a lone
+ * surrogate cannot be written as UTF-8 and becomes U+FFFD. */
+static int unescape_u(const char *s, size_t n, size_t *ip, sl_buf_t *out)
+{
+        size_t i = *ip; /* just past "\u" */
+        long cu, lo;
+
+        if (n - i < 4 || (cu = hex4(s + i)) < 0)
+                return PROPS_MALFORMED_U;
+        i += 4;
+        if (cu >= 0xD800 && cu <= 0xDBFF && n - i >= 6 && s[i] == '\\' &&
+            s[i + 1] == 'u' && (lo = hex4(s + i + 2)) >= 0xDC00 &&
+            lo <= 0xDFFF) {
+                i += 6;
+                *ip = i;
+                return put_utf8(out, 0x10000 + (((unsigned long)cu - 0xD800)
+                                                 << 10) +
+                                             ((unsigned long)lo - 0xDC00));
+        }
+        *ip = i;
+        if (cu >= 0xD800 && cu <= 0xDFFF)
+                cu = 0xFFFD;
+        return put_utf8(out, (unsigned long)cu);
+}
+
+static int unescape(const char *s, size_t n, sl_buf_t *out)
+{
+        size_t i = 0;
+        int r;
+
+        sl_buf_reset(out);
+        if ((r = sl_buf_reserve(out, n + 1)) < 0)
+                return r;
+        while (i < n) {
+                char c = s[i++];
+                if (c != '\\') {
+                        if ((r = sl_buf_putc(out, c)) < 0)
+                                return r;
+                        continue;
+                }
+                if (i >= n) /* cannot happen for a whole line; be safe */
+                        break;
+                c = s[i++];
+                switch (c) {
+                case 'u':
+                        r = unescape_u(s, n, &i, out);
+                        break;
+                case 't':
+                        r = sl_buf_putc(out, '\t');
+                        break;
+                case 'n':
+                        r = sl_buf_putc(out, '\n');
+                        break;
+                case 'r':
+                        r = sl_buf_putc(out, '\r');
+                        break;
+                case 'f':
+                        r = sl_buf_putc(out, '\f');
+                        break;
+                default:
+                        r = sl_buf_putc(out, c);
+                        break;
+                }
+                if (r != 0)
+                        return r;
+        }
+        /* an empty buffer may still have NULL data */
+        return sl_buf_reserve(out, 1);
+}
+
+/* Split one logical line into key and value as Properties.load0 does. */
+static int put_line(const char *l, size_t n, int lineno, sl_strmap_t *out,
+                    sl_buf_t *kb, sl_buf_t *vb, char *errstr,
+                    size_t errstr_size)
+{
+        size_t klen = 0, vstart = n;
+        int has_sep = 0, bs = 0, r;
+
+        while (klen < n) {
+                char c = l[klen];
+                if ((c == '=' || c == ':') && !bs) {
+                        vstart = klen + 1;
+                        has_sep = 1;
+                        break;
+                }
+                if (is_ws(c) && !bs) {
+                        vstart = klen + 1;
+                        break;
+                }
+                bs = c == '\\' ? !bs : 0;
+                klen++;
+        }
+        while (vstart < n) {
+                char c = l[vstart];
+                if (!is_ws(c)) {
+                        if (has_sep || (c != '=' && c != ':'))
+                                break;
+                        has_sep = 1;
+                }
+                vstart++;
+        }
+        if ((r = unescape(l, klen, kb)) == 0)
+                r = unescape(l + vstart, n - vstart, vb);
+        if (r == PROPS_MALFORMED_U)
+                return sl_seterr(errstr, errstr_size, SL_ERR_PARSE,
+                                 "line %d: malformed \\uXXXX encoding", lineno);
+        if (r < 0)
+                return sl_seterr(errstr, errstr_size, r, "out of memory");
+        r = sl_strmap_setn(out, kb->data, vb->data, vb->len);
+        if (r < 0)
+                return sl_seterr(errstr, errstr_size, r, "out of memory");
+        return 0;
+}
+
+/* Consume the line terminator at text[*ip] (\n, \r or \r\n). */
+static void skip_eol(const char *text, size_t len, size_t *ip, int *lineno)
+{
+        if (text[*ip] == '\r' && *ip + 1 < len && text[*ip + 1] == '\n')
+                (*ip)++;
+        (*ip)++;
+        (*lineno)++;
+}
+
+int sl_props_parse(const char *text, size_t len, sl_strmap_t *out,
+                   char *errstr, size_t errstr_size)
+{
+        sl_buf_t line = SL_BUF_INIT, kb = SL_BUF_INIT, vb = SL_BUF_INIT;
+        size_t i = 0;
+        int lineno = 1, r = 0;
+
+        while (i < len) {
+                int start_line, bs = 0;
+
+                /* leading whitespace and blank lines */
+                if (is_ws(text[i])) {
+                        i++;
+                        continue;
+                }
+                if (text[i] == '\n' || text[i] == '\r') {
+                        skip_eol(text, len, &i, &lineno);
+                        continue;
+                }
+                /* a comment ends at its line: a trailing backslash does not
+                 * continue it */
+                if (text[i] == '#' || text[i] == '!') {
+                        while (i < len && text[i] != '\n' && text[i] != '\r')
+                                i++;
+                        continue;
+                }
+
+                start_line = lineno;
+                sl_buf_reset(&line);
+                while (i < len) {
+                        char c = text[i];
+                        if (c == '\n' || c == '\r') {
+                                skip_eol(text, len, &i, &lineno);
+                                if (!bs)
+                                        break;
+                                line.len--;
+                                bs = 0;
+                                while (i < len && is_ws(text[i]))
+                                        i++;
+                                continue;
+                        }
+                        if ((r = sl_buf_putc(&line, c)) < 0)
+                                goto done;
+                        bs = c == '\\' ? !bs : 0;
+                        i++;
+                }
+                if (bs) /* a backslash before end of input is dropped */
+                        line.len--;
+                /* only a lone continued backslash: Java ignores the line */
+                if (line.len == 0)
+                        continue;
+                r = put_line(line.data, line.len, start_line, out, &kb, &vb,
+                             errstr, errstr_size);
+                if (r < 0)
+                        goto done;
+        }
+done:
+        if (r == SL_ERR_NOMEM)
+                sl_seterr(errstr, errstr_size, r, "out of memory");
+        sl_buf_free(&line);
+        sl_buf_free(&kb);
+        sl_buf_free(&vb);
+        return r;
+}
+
+int sl_props_load(const char *path, sl_strmap_t *out, char *errstr,
+                  size_t errstr_size)
+{
+        sl_buf_t b = SL_BUF_INIT;
+        char chunk[8192];
+        size_t n;
+        FILE *f;
+        int r = 0;
+
+        if (!(f = fopen(path, "rb"))) {
+                int e = errno;
+                return sl_seterr(errstr, errstr_size, -e, "%s: %s", path,
+                                 strerror(e));
+        }
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+                if ((r = sl_buf_append(&b, chunk, n)) < 0)
+                        break;
+        }
+        if (r == 0 && ferror(f)) {
+                int e = errno ? errno : EIO;
+                r = sl_seterr(errstr, errstr_size, -e, "%s: %s", path,
+                              strerror(e));
+        } else if (r < 0) {
+                sl_seterr(errstr, errstr_size, r, "%s: out of memory", path);
+        }
+        fclose(f);
+        if (r == 0) {
+                char msg[512];
+                r = sl_props_parse(b.data ? b.data : "", b.len, out, msg,
+                                   sizeof(msg));
+                if (r < 0)
+                        sl_seterr(errstr, errstr_size, r, "%s: %s", path, msg);
+        }
+        sl_buf_free(&b);
+        return r;
+}

@@ -1,0 +1,57 @@
+/* Converter internals shared by the registry and the per-format files. */
+#ifndef SL_CONVERTER_INT_H
+#define SL_CONVERTER_INT_H
+
+#include "convert/converter.h"
+
+/* One statically initialised table entry per converter class. */
+typedef struct sl_converter_ops {
+        const char *class_name;
+        int (*init)(const sl_strmap_t *config, bool is_key, void **statep,
+                    char *errstr, size_t errstr_size);
+        void (*destroy)(void *state); /* optional */
+        int (*from_data)(void *state, const char *topic, const sl_data_t *d,
+                         sl_buf_t *scratch, const void **ptr, size_t *len,
+                         bool *borrowed, char *errstr, size_t errstr_size);
+        int (*to_data)(void *state, const char *topic, const void *data,
+                       size_t len, sl_json_t **schemap, sl_json_t **valuep,
+                       char *errstr, size_t errstr_size);
+} sl_converter_ops_t;
+
+extern const sl_converter_ops_t sl_conv_json_ops;
+extern const sl_converter_ops_t sl_conv_string_ops;
+extern const sl_converter_ops_t sl_conv_bytearray_ops;
+
+/* ---- schema helpers (converter.c) */
+
+/* The schema's "type" string, or NULL (schemaless / malformed). */
+const char *sl_conv_schema_type(const sl_json_t *schema);
+/* Connect's Schema.Type name for a JSON type name ("float" -> FLOAT32). */
+const char *sl_conv_type_upper(const char *json_type);
+bool sl_conv_schema_optional(const sl_json_t *schema);
+/* Human name of a value node's kind, for messages (INT, STRING, ...). */
+const char *sl_conv_value_kind(const sl_json_t *v);
+/* Boolean setting: true/false case-insensitively, def when unset. */
+int sl_conv_cfg_bool(const sl_strmap_t *cfg, const char *key, bool def,
+                     bool *out, char *errstr, size_t errstr_size);
+
+/* {"type":<type>,"optional":true}, or NULL on allocation failure. */
+sl_json_t *sl_conv_optional_schema(const char *type);
+/* A heap STRING/BYTES node borrowing p (not copied, not freed). */
+sl_json_t *sl_conv_ref_node(sl_json_type_t type, const void *p, size_t n);
+
+#define SL_DECIMAL_LOGICAL "org.apache.kafka.connect.data.Decimal"
+
+/* Decimal logical type: the "scale" parameter; 0 when absent. */
+int sl_conv_decimal_scale(const sl_json_t *schema, int32_t *scale);
+
+/* ---- value text (values.c) */
+
+/* Java Double.toString / Float.toString of d. */
+int sl_format_java_double(double d, bool as_float, sl_buf_t *out);
+/* BigDecimal of a big-endian two's complement unscaled value; plain is
+ * BigDecimal.toPlainString(), else BigDecimal.toString(). */
+int sl_format_decimal(const unsigned char *b, size_t n, int32_t scale,
+                      bool plain, sl_buf_t *out);
+
+#endif

@@ -1,0 +1,435 @@
+/*
+ * REST server lifecycle on libmicrohttpd: listener parsing, request body
+ * accumulation and JSON response rendering. Routing lives in rest_routes.c.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "rest/rest.h"
+
+#define REST_LOGGER "rest"
+#define REST_BODY_LIMIT ((size_t)16 << 20)
+/* Herder calls may block for seconds; the timeout only bounds idle
+ * clients, not request processing. */
+#define REST_CONN_TIMEOUT_S 120u
+
+/* Defined in rest_routes.c: maps method + raw path to one herder call and
+ * always leaves a status in r. */
+void sl_rest_dispatch(sl_herder_t *h, struct MHD_Connection *conn,
+                      const char *method, const char *path, const char *body,
+                      size_t body_len, sl_reply_t *r);
+
+struct sl_rest {
+        sl_herder_t *h;
+        struct MHD_Daemon *d;
+        int port;
+        /* MHD only reports why it failed to start through its logger. */
+        pthread_mutex_t log_lock;
+        char start_err[256];
+};
+
+typedef struct rest_req {
+        struct timespec start;
+        sl_buf_t body;
+        bool too_large;
+        bool nomem;
+} rest_req_t;
+
+/* ------------------------------------------------------------ listeners */
+
+typedef struct listener {
+        struct sockaddr_storage sa;
+        bool ipv6;
+        int port;
+} listener_t;
+
+static int resolve_host(const char *host, bool bracketed, listener_t *l,
+                        char *errstr, size_t errstr_size)
+{
+        struct addrinfo hints, *res = NULL, *ai, *pick = NULL;
+        int rc;
+
+        memset(&l->sa, 0, sizeof(l->sa));
+        if (!*host) {
+                struct sockaddr_in *sin = (struct sockaddr_in *)&l->sa;
+                sin->sin_family = AF_INET;
+                sin->sin_addr.s_addr = htonl(INADDR_ANY);
+                l->ipv6 = false;
+                return 0;
+        }
+
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        rc = getaddrinfo(host, NULL, &hints, &res);
+        if (rc != 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "Cannot resolve listener host '%s': %s",
+                                 host, gai_strerror(rc));
+        /* Prefer IPv4 so "localhost" binds where most clients connect. */
+        for (ai = res; ai; ai = ai->ai_next) {
+                if (ai->ai_family == AF_INET && !pick)
+                        pick = ai;
+        }
+        for (ai = res; ai && !pick; ai = ai->ai_next) {
+                if (ai->ai_family == AF_INET6)
+                        pick = ai;
+        }
+        if (!pick) {
+                freeaddrinfo(res);
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "No IPv4 or IPv6 address for listener host "
+                                 "'%s'", host);
+        }
+        memcpy(&l->sa, pick->ai_addr, pick->ai_addrlen);
+        l->ipv6 = pick->ai_family == AF_INET6;
+        freeaddrinfo(res);
+        return 0;
+}
+
+/* First entry of a Kafka Connect "listeners" list: http://host:port with
+ * an optional [IPv6] host. */
+static int parse_listener(const char *listeners, listener_t *l, char *errstr,
+                          size_t errstr_size)
+{
+        char entry[512], host[256];
+        const char *p, *end, *hs, *he, *ps;
+        size_t n, hl;
+        bool bracketed = false;
+        long port = 0;
+
+        if (!listeners)
+                listeners = "";
+        p = listeners;
+        while (*p == ' ' || *p == '\t')
+                p++;
+        end = strchr(p, ',');
+        if (!end)
+                end = p + strlen(p);
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+        n = (size_t)(end - p);
+        if (n == 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "No REST listener configured (expected "
+                                 "http://host:port)");
+        if (n >= sizeof(entry))
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "REST listener is too long");
+        memcpy(entry, p, n);
+        entry[n] = '\0';
+
+        if (strncasecmp(entry, "https://", 8) == 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "HTTPS listeners are not supported yet");
+        if (strncasecmp(entry, "http://", 7) != 0)
+                goto bad;
+
+        hs = entry + 7;
+        if (*hs == '[') {
+                bracketed = true;
+                hs++;
+                he = strchr(hs, ']');
+                if (!he || he[1] != ':')
+                        goto bad;
+                ps = he + 2;
+        } else {
+                he = strrchr(hs, ':');
+                if (!he)
+                        goto bad;
+                ps = he + 1;
+                if (memchr(hs, ':', (size_t)(he - hs)) ||
+                    memchr(hs, '/', (size_t)(he - hs)))
+                        goto bad;
+        }
+        hl = (size_t)(he - hs);
+        if (hl >= sizeof(host))
+                goto bad;
+        memcpy(host, hs, hl);
+        host[hl] = '\0';
+
+        if (!*ps || strlen(ps) > 5)
+                goto bad;
+        for (const char *c = ps; *c; c++) {
+                if (*c < '0' || *c > '9')
+                        goto bad;
+                port = port * 10 + (*c - '0');
+        }
+        if (port > 65535)
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "Invalid port %ld in REST listener '%s'",
+                                 port, entry);
+        l->port = (int)port;
+
+        if (resolve_host(host, bracketed, l, errstr, errstr_size))
+                return SL_ERR_CONFIG;
+        if (l->ipv6)
+                ((struct sockaddr_in6 *)&l->sa)->sin6_port =
+                        htons((uint16_t)port);
+        else
+                ((struct sockaddr_in *)&l->sa)->sin_port =
+                        htons((uint16_t)port);
+        return 0;
+
+bad:
+        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                         "Invalid REST listener '%s': expected "
+                         "http://host:port",
+                         entry);
+}
+
+/* ------------------------------------------------------------ responses */
+
+static int render_reply(struct MHD_Connection *conn, const sl_reply_t *r)
+{
+        sl_buf_t out = SL_BUF_INIT;
+        struct MHD_Response *resp;
+        bool has_body = r->body != NULL || r->status >= 400;
+        int ret;
+
+        if (r->body) {
+                if (sl_json_write(r->body, &out))
+                        goto oom;
+        } else if (r->status >= 400) {
+                char fallback[96];
+                const char *msg = r->message;
+
+                if (!msg) {
+                        snprintf(fallback, sizeof(fallback), "HTTP %d %s",
+                                 r->status,
+                                 MHD_get_reason_phrase_for(
+                                         (unsigned)r->status));
+                        msg = fallback;
+                }
+                if (sl_buf_printf(&out, "{\"error_code\":%d,\"message\":",
+                                  r->status) ||
+                    sl_json_write_string(&out, msg, strlen(msg)) ||
+                    sl_buf_putc(&out, '}'))
+                        goto oom;
+        }
+
+        resp = MHD_create_response_from_buffer(
+                out.len, out.len ? out.data : (void *)"",
+                out.len ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+        sl_buf_free(&out);
+        if (!resp)
+                return MHD_NO;
+        if (has_body)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                        "application/json");
+        if (r->status == 201 && r->location)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
+                                        r->location);
+        ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+
+oom:
+        sl_buf_free(&out);
+        sl_error(REST_LOGGER, "Out of memory rendering a %d response",
+                 r->status);
+        return MHD_NO;
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+               (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static enum MHD_Result respond(sl_rest_t *rest, struct MHD_Connection *conn,
+                               const char *method, const char *url,
+                               rest_req_t *req)
+{
+        sl_reply_t r = {0, NULL, NULL, NULL};
+        int ret;
+
+        if (req->too_large)
+                sl_reply_error(&r, 413, "Request body too large");
+        else if (req->nomem)
+                sl_reply_error(&r, 500, "Out of memory reading request body");
+        else
+                sl_rest_dispatch(rest->h, conn, method, url,
+                                 req->body.data ? req->body.data : "",
+                                 req->body.len, &r);
+        if (r.status < 100 || r.status > 599) {
+                if (r.status != 0)
+                        sl_warn(REST_LOGGER, "%s %s: invalid status %d",
+                                method, url, r.status);
+                sl_reply_error(&r, 500, "Internal error");
+        }
+
+        ret = render_reply(conn, &r);
+        sl_debug(REST_LOGGER, "%s %s %d %.3f ms", method, url, r.status,
+                 elapsed_ms(&req->start));
+        sl_reply_clear(&r);
+        return ret == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+        sl_rest_t *rest = cls;
+        rest_req_t *req = *con_cls;
+
+        (void)version;
+        if (!req) {
+                req = calloc(1, sizeof(*req));
+                if (!req)
+                        return MHD_NO;
+                clock_gettime(CLOCK_MONOTONIC, &req->start);
+                sl_buf_init(&req->body);
+                *con_cls = req;
+                return MHD_YES;
+        }
+
+        if (*upload_data_size) {
+                size_t n = *upload_data_size;
+
+                /* Oversized bodies are drained rather than cut off: closing
+                 * with unread input makes the kernel reset the connection
+                 * and the client would never see the 413. */
+                if (!req->too_large && !req->nomem) {
+                        if (req->body.len + n > REST_BODY_LIMIT) {
+                                req->too_large = true;
+                                sl_buf_free(&req->body);
+                        } else if (sl_buf_append(&req->body, upload_data, n)) {
+                                req->nomem = true;
+                                sl_buf_free(&req->body);
+                        }
+                }
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+
+        return respond(rest, conn, method, url, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+        rest_req_t *req = *con_cls;
+
+        (void)cls;
+        (void)conn;
+        (void)toe;
+        if (!req)
+                return;
+        sl_buf_free(&req->body);
+        free(req);
+        *con_cls = NULL;
+}
+
+/* Leave the path escaped so rest_routes.c can split on '/' before
+ * decoding (a name containing %2F stays one segment). MHD has already
+ * turned '+' into ' ' in query arguments. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
+{
+        (void)cls;
+        (void)conn;
+        return strlen(s);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        sl_rest_t *rest = cls;
+        char msg[256];
+        size_t n;
+
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        n = strlen(msg);
+        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+                msg[--n] = '\0';
+        /* Client disconnects and the like are routine: keep them at DEBUG;
+         * start-up failures surface through errstr instead. */
+        sl_debug(REST_LOGGER, "libmicrohttpd: %s", msg);
+        pthread_mutex_lock(&rest->log_lock);
+        if (!rest->start_err[0])
+                snprintf(rest->start_err, sizeof(rest->start_err), "%s", msg);
+        pthread_mutex_unlock(&rest->log_lock);
+}
+
+/* -------------------------------------------------------------- lifecycle */
+
+sl_rest_t *sl_rest_start(sl_herder_t *h, const char *listeners, char *errstr,
+                         size_t errstr_size)
+{
+        listener_t l;
+        sl_rest_t *rest;
+        unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
+                             MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+        const union MHD_DaemonInfo *info;
+
+        if (parse_listener(listeners, &l, errstr, errstr_size))
+                return NULL;
+        if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
+                flags |= MHD_USE_POLL; /* no FD_SETSIZE cap on sockets */
+        if (l.ipv6)
+                flags |= MHD_USE_IPv6;
+
+        rest = calloc(1, sizeof(*rest));
+        if (!rest) {
+                sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "Out of memory");
+                return NULL;
+        }
+        rest->h = h;
+        pthread_mutex_init(&rest->log_lock, NULL);
+
+        rest->d = MHD_start_daemon(
+                flags, (uint16_t)l.port, NULL, NULL, on_request, rest,
+                /* First, or MHD prints earlier messages itself. */
+                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, rest,
+                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&l.sa,
+                MHD_OPTION_CONNECTION_TIMEOUT, REST_CONN_TIMEOUT_S,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, rest,
+                MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, rest,
+                MHD_OPTION_END);
+        if (!rest->d) {
+                /* No daemon threads remain, so start_err is stable. */
+                sl_seterr(errstr, errstr_size, SL_ERR_IO,
+                          "Failed to start REST server on '%s': %s",
+                          listeners ? listeners : "",
+                          rest->start_err[0] ? rest->start_err
+                                             : "libmicrohttpd refused to "
+                                               "start");
+                pthread_mutex_destroy(&rest->log_lock);
+                free(rest);
+                return NULL;
+        }
+
+        info = MHD_get_daemon_info(rest->d, MHD_DAEMON_INFO_BIND_PORT);
+        rest->port = info ? (int)info->port : l.port;
+        sl_info(REST_LOGGER, "REST server listening on port %d", rest->port);
+        return rest;
+}
+
+int sl_rest_port(const sl_rest_t *r)
+{
+        return r ? r->port : -1;
+}
+
+void sl_rest_stop(sl_rest_t *r)
+{
+        if (!r)
+                return;
+        /* Joins every connection thread, so in-flight herder calls finish
+         * before the herder can be torn down. */
+        MHD_stop_daemon(r->d);
+        pthread_mutex_destroy(&r->log_lock);
+        free(r);
+}

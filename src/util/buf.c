@@ -1,0 +1,115 @@
+/* Growable, always NUL-terminated byte buffer. */
+#include "sluice/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sl_buf_init(sl_buf_t *b)
+{
+        b->data = NULL;
+        b->len = 0;
+        b->cap = 0;
+}
+
+void sl_buf_free(sl_buf_t *b)
+{
+        free(b->data);
+        sl_buf_init(b);
+}
+
+void sl_buf_reset(sl_buf_t *b)
+{
+        b->len = 0;
+        if (b->data)
+                b->data[0] = '\0';
+}
+
+/* cap counts the NUL byte, so len + extra + 1 must fit. */
+int sl_buf_reserve(sl_buf_t *b, size_t extra)
+{
+        if (extra > SIZE_MAX - b->len - 1)
+                return SL_ERR_NOMEM;
+        size_t need = b->len + extra + 1;
+        if (need <= b->cap)
+                return 0;
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need) {
+                if (cap > SIZE_MAX / 2) {
+                        cap = need;
+                        break;
+                }
+                cap *= 2;
+        }
+        char *p = realloc(b->data, cap);
+        if (!p)
+                return SL_ERR_NOMEM;
+        if (!b->data)
+                p[0] = '\0';
+        b->data = p;
+        b->cap = cap;
+        return 0;
+}
+
+int sl_buf_append(sl_buf_t *b, const void *p, size_t n)
+{
+        int r = sl_buf_reserve(b, n);
+        if (r)
+                return r;
+        if (n)
+                memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+}
+
+int sl_buf_puts(sl_buf_t *b, const char *s)
+{
+        return sl_buf_append(b, s, strlen(s));
+}
+
+int sl_buf_putc(sl_buf_t *b, char c)
+{
+        return sl_buf_append(b, &c, 1);
+}
+
+int sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
+{
+        va_list ap;
+        char tmp[256];
+
+        /* Format once into a scratch buffer; most lines fit, saving a pass. */
+        va_start(ap, fmt);
+        int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return SL_ERR_INVALID;
+        if ((size_t)n < sizeof(tmp))
+                return sl_buf_append(b, tmp, (size_t)n);
+
+        int r = sl_buf_reserve(b, (size_t)n);
+        if (r)
+                return r;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+        return 0;
+}
+
+char *sl_buf_detach(sl_buf_t *b, size_t *lenp)
+{
+        char *p = b->data;
+        size_t len = b->len;
+        /* Callers always get a string, even from a never-used buffer. */
+        if (!p) {
+                p = malloc(1);
+                if (p)
+                        p[0] = '\0';
+                len = 0;
+        }
+        if (lenp)
+                *lenp = len;
+        sl_buf_init(b);
+        return p;
+}

@@ -1,0 +1,97 @@
+/* Line-oriented logging to stderr in the Kafka/log4j layout. Each line is
+ * formatted into a local buffer and emitted with one write(2), so lines
+ * from concurrent threads never interleave. */
+#include "sluice/common.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+/* -1 until first use, so SLUICE_LOG_LEVEL is read lazily (no init call). */
+static atomic_int log_level = -1;
+
+static const char *const level_names[] = {"TRACE", "DEBUG", "INFO", "WARN",
+                                          "ERROR"};
+
+static int level_from_env(void)
+{
+        const char *s = getenv("SLUICE_LOG_LEVEL");
+        if (!s)
+                return SL_LOG_INFO;
+        for (int i = SL_LOG_TRACE; i <= SL_LOG_ERROR; i++)
+                if (strcasecmp(s, level_names[i]) == 0)
+                        return i;
+        if (strcasecmp(s, "warning") == 0)
+                return SL_LOG_WARN;
+        return SL_LOG_INFO;
+}
+
+sl_log_level_t sl_log_get_level(void)
+{
+        int lvl = atomic_load(&log_level);
+        if (lvl < 0) {
+                int expected = -1;
+                lvl = level_from_env();
+                /* An explicit set_level racing with us wins. */
+                if (!atomic_compare_exchange_strong(&log_level, &expected, lvl))
+                        lvl = expected;
+        }
+        return (sl_log_level_t)lvl;
+}
+
+void sl_log_set_level(sl_log_level_t level)
+{
+        if ((int)level < SL_LOG_TRACE || level > SL_LOG_ERROR)
+                return;
+        atomic_store(&log_level, (int)level);
+}
+
+static void write_all(const char *p, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = write(STDERR_FILENO, p, n);
+                if (w < 0)
+                        return; /* nowhere left to report it */
+                p += w;
+                n -= (size_t)w;
+        }
+}
+
+void sl_log(sl_log_level_t level, const char *logger, const char *fmt, ...)
+{
+        if ((int)level < SL_LOG_TRACE || level > SL_LOG_ERROR)
+                level = SL_LOG_ERROR;
+        if (level < sl_log_get_level())
+                return;
+
+        char line[4096];
+        struct timespec ts;
+        struct tm tm;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+
+        int n = snprintf(line, sizeof(line),
+                         "[%04d-%02d-%02d %02d:%02d:%02d,%03ld] %s %s: ",
+                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour, tm.tm_min, tm.tm_sec,
+                         ts.tv_nsec / 1000000L, level_names[level],
+                         logger ? logger : "sluice");
+        if (n < 0)
+                return;
+        /* Leave room for the newline even when the message is truncated. */
+        size_t room = sizeof(line) - 1;
+        size_t len = (size_t)n < room ? (size_t)n : room;
+        if (len < room) {
+                va_list ap;
+                va_start(ap, fmt);
+                int m = vsnprintf(line + len, room - len + 1, fmt, ap);
+                va_end(ap);
+                if (m > 0)
+                        len += (size_t)m < room - len ? (size_t)m : room - len;
+        }
+        line[len++] = '\n';
+        write_all(line, len);
+}

@@ -1,0 +1,31 @@
+/* Source offsets, keyed like Kafka Connect's offsets topic:
+ * ["<connector>",{source partition}] -> {source offset}. The standalone
+ * store keeps them in memory and writes them atomically to
+ * offset.storage.file.filename (temp file, fsync, rename, fsync dir). */
+#ifndef SL_OFFSET_STORE_H
+#define SL_OFFSET_STORE_H
+
+#include "sluice/common.h"
+
+typedef struct sl_offset_store sl_offset_store_t;
+
+/* Loads the file when it exists; a corrupt file is an error (never
+ * silently reset: that would re-ingest or skip data). */
+sl_offset_store_t *sl_offset_store_open(const char *path, char *errstr,
+                                        size_t errstr_size);
+void sl_offset_store_close(sl_offset_store_t *s);
+
+/* partition/offset are JSON objects; offset NULL removes the entry. */
+int sl_offset_store_put(sl_offset_store_t *s, const char *connector,
+                        const sl_json_t *partition, const sl_json_t *offset);
+/* New copy of the stored offset, or NULL. */
+sl_json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector,
+                               const sl_json_t *partition);
+/* [{"partition":{..},"offset":{..}}, ...] for one connector. */
+sl_json_t *sl_offset_store_list(sl_offset_store_t *s, const char *connector);
+/* Removes every entry of a connector. */
+int sl_offset_store_remove_all(sl_offset_store_t *s, const char *connector);
+/* Writes the file if anything changed since the last write. */
+int sl_offset_store_flush(sl_offset_store_t *s, char *errstr, size_t errstr_size);
+
+#endif

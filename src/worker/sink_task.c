@@ -1,0 +1,296 @@
+/* Sink task loop: consume, convert, put, and commit consumed offsets only
+ * after the plugin's flush made them durable. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/task_int.h"
+
+#define LOGGER "sink-task"
+#define MAX_BATCH 4096
+
+typedef struct sink_run {
+        sl_task_t *t;
+        /* next offset to commit per assigned partition (offset -1001 when
+         * nothing consumed yet) */
+        rd_kafka_topic_partition_list_t *positions;
+        bool paused_applied;
+        bool failed;
+} sink_run_t;
+
+static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_partition_t **out) {
+        *out = calloc((size_t)l->cnt + 1, sizeof(**out));
+        for (int i = 0; *out && i < l->cnt; i++) {
+                (*out)[i].topic = l->elems[i].topic;
+                (*out)[i].partition = l->elems[i].partition;
+                (*out)[i].offset = l->elems[i].offset;
+        }
+}
+
+/* Flush the plugin, then commit what it has made durable. */
+static int flush_and_commit(sink_run_t *s) {
+        sl_task_t *t = s->t;
+        char err[1024] = "";
+        rd_kafka_topic_partition_list_t *commit;
+        rd_kafka_resp_err_t kerr;
+
+        if (s->failed)
+                return -1;
+        if (t->plugin->sink_flush && t->plugin->sink_flush(t->state, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "Flush failed, offsets not committed: %s", err);
+                s->failed = true;
+                return -1;
+        }
+        commit = rd_kafka_topic_partition_list_new(s->positions->cnt);
+        for (int i = 0; i < s->positions->cnt; i++)
+                if (s->positions->elems[i].offset >= 0)
+                        rd_kafka_topic_partition_list_add(commit, s->positions->elems[i].topic,
+                                                          s->positions->elems[i].partition)
+                                ->offset = s->positions->elems[i].offset;
+        if (commit->cnt > 0) {
+                kerr = rd_kafka_commit(t->rk, commit, 0);
+                if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                        sl_warn(LOGGER, "%s-%d: offset commit failed (will retry): %s",
+                                t->connector, t->id, rd_kafka_err2str(kerr));
+        }
+        rd_kafka_topic_partition_list_destroy(commit);
+        return 0;
+}
+
+static void positions_remove(sink_run_t *s, const rd_kafka_topic_partition_list_t *parts) {
+        for (int i = 0; i < parts->cnt; i++)
+                rd_kafka_topic_partition_list_del(s->positions, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+        sink_run_t *s = opaque;
+        sl_task_t *t = s->t;
+        bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+        sl_topic_partition_t *tps = NULL;
+
+        tps_from_list(parts, &tps);
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                for (int i = 0; i < parts->cnt; i++)
+                        rd_kafka_topic_partition_list_add(s->positions, parts->elems[i].topic,
+                                                          parts->elems[i].partition)
+                                ->offset = RD_KAFKA_OFFSET_INVALID;
+                if (t->plugin->sink_open && tps)
+                        t->plugin->sink_open(t->state, tps, (size_t)parts->cnt);
+                if (cooperative)
+                        rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+                else
+                        rd_kafka_assign(rk, parts);
+                if (atomic_load(&t->paused))
+                        rd_kafka_pause_partitions(rk, parts);
+                sl_info(LOGGER, "%s-%d: assigned %d partition(s)", t->connector, t->id,
+                        parts->cnt);
+        } else {
+                flush_and_commit(s);
+                if (t->plugin->sink_close && tps)
+                        t->plugin->sink_close(t->state, tps, (size_t)parts->cnt);
+                positions_remove(s, parts);
+                if (cooperative)
+                        rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+                else
+                        rd_kafka_assign(rk, NULL);
+        }
+        free(tps);
+}
+
+static void position_set(sink_run_t *s, const char *topic, int32_t partition, int64_t next) {
+        rd_kafka_topic_partition_t *p =
+                rd_kafka_topic_partition_list_find(s->positions, topic, partition);
+        if (p)
+                p->offset = next;
+}
+
+static int subscribe(sl_task_t *t, char *err, size_t errlen) {
+        const char *topics = sl_strmap_get(t->config, "topics");
+        const char *regex = sl_strmap_get(t->config, "topics.regex");
+        rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(4);
+        rd_kafka_resp_err_t kerr;
+
+        if (regex && *regex) {
+                /* librdkafka treats a leading ^ as a regex; Java matches the
+                 * whole name */
+                char *re = NULL;
+                if (asprintf(&re, "^(%s)$", regex) < 0)
+                        re = NULL;
+                if (re)
+                        rd_kafka_topic_partition_list_add(sub, re, RD_KAFKA_PARTITION_UA);
+                free(re);
+        } else {
+                char **items = NULL;
+                int n = sl_config_list(topics, &items);
+                for (int i = 0; i < n; i++)
+                        rd_kafka_topic_partition_list_add(sub, items[i], RD_KAFKA_PARTITION_UA);
+                sl_config_list_free(items, n);
+        }
+        kerr = rd_kafka_subscribe(t->rk, sub);
+        rd_kafka_topic_partition_list_destroy(sub);
+        if (kerr)
+                return sl_seterr(err, errlen, SL_ERR_KAFKA, "Cannot subscribe: %s",
+                                 rd_kafka_err2str(kerr));
+        return 0;
+}
+
+static void apply_pause(sink_run_t *s) {
+        bool want = atomic_load(&s->t->paused);
+        rd_kafka_topic_partition_list_t *a = NULL;
+
+        if (want == s->paused_applied)
+                return;
+        if (rd_kafka_assignment(s->t->rk, &a) == 0 && a) {
+                if (want)
+                        rd_kafka_pause_partitions(s->t->rk, a);
+                else
+                        rd_kafka_resume_partitions(s->t->rk, a);
+                rd_kafka_topic_partition_list_destroy(a);
+        }
+        s->paused_applied = want;
+}
+
+/* Convert and put one batch of messages; returns false when the task
+ * failed. */
+static bool put_batch(sink_run_t *s, rd_kafka_message_t **msgs, size_t n) {
+        sl_task_t *t = s->t;
+        sl_sink_record_t *recs = calloc(n, sizeof(*recs));
+        sl_json_t **nodes = calloc(n * 4, sizeof(*nodes));
+        char err[1024] = "";
+        bool ok = recs && nodes;
+
+        for (size_t i = 0; ok && i < n; i++) {
+                rd_kafka_message_t *m = msgs[i];
+                const char *topic = rd_kafka_topic_name(m->rkt);
+                rd_kafka_timestamp_type_t tstype;
+
+                recs[i].topic = topic;
+                recs[i].partition = m->partition;
+                recs[i].offset = m->offset;
+                recs[i].timestamp = rd_kafka_message_timestamp(m, &tstype);
+                if (sl_converter_to_data(t->key_conv, topic, m->key, m->key_len, &nodes[4 * i],
+                                         &nodes[4 * i + 1], err, sizeof(err)) != 0 ||
+                    sl_converter_to_data(t->value_conv, topic, m->payload, m->len,
+                                         &nodes[4 * i + 2], &nodes[4 * i + 3], err,
+                                         sizeof(err)) != 0) {
+                        sl_task_fail(t, "Tolerance exceeded in error handler: %s "
+                                        "(topic %s partition %d offset %lld)",
+                                     err, topic, (int)m->partition, (long long)m->offset);
+                        ok = false;
+                        break;
+                }
+                recs[i].key.schema = nodes[4 * i];
+                recs[i].key.value = nodes[4 * i + 1];
+                recs[i].value.schema = nodes[4 * i + 2];
+                recs[i].value.value = nodes[4 * i + 3];
+        }
+        if (ok && t->plugin->sink_put(t->state, recs, n, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "%s", *err ? err : "sink put failed");
+                ok = false;
+        }
+        if (ok)
+                for (size_t i = 0; i < n; i++)
+                        position_set(s, recs[i].topic, recs[i].partition, recs[i].offset + 1);
+        if (!recs || !nodes)
+                sl_task_fail(t, "Out of memory");
+        for (size_t i = 0; nodes && i < n * 4; i++)
+                sl_json_free(nodes[i]);
+        free(nodes);
+        free(recs);
+        return ok;
+}
+
+/* Gather up to MAX_BATCH messages: wait for the first, then take what is
+ * already fetched. */
+static size_t consume_some(sink_run_t *s, rd_kafka_message_t **msgs) {
+        size_t n = 0;
+        int timeout = 100;
+
+        while (n < MAX_BATCH) {
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(s->t->rk, timeout);
+                if (!m)
+                        break;
+                timeout = 0;
+                if (m->err) {
+                        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                sl_warn(LOGGER, "%s-%d: consumer: %s", s->t->connector, s->t->id,
+                                        rd_kafka_message_errstr(m));
+                        rd_kafka_message_destroy(m);
+                        continue;
+                }
+                msgs[n++] = m;
+        }
+        return n;
+}
+
+static void run_loop(sink_run_t *s) {
+        sl_task_t *t = s->t;
+        rd_kafka_message_t **msgs = malloc(MAX_BATCH * sizeof(*msgs));
+        int64_t last_commit = sl_now_ms();
+        int64_t interval = sl_worker_flush_interval_ms(t->worker);
+
+        while (msgs && !atomic_load(&t->stop) && !s->failed) {
+                size_t n;
+                bool ok = true;
+
+                apply_pause(s);
+                atomic_store(&t->status, s->paused_applied ? SL_STATE_PAUSED : SL_STATE_RUNNING);
+                n = consume_some(s, msgs);
+                if (n > 0)
+                        ok = put_batch(s, msgs, n);
+                for (size_t i = 0; i < n; i++)
+                        rd_kafka_message_destroy(msgs[i]);
+                if (!ok) {
+                        s->failed = true;
+                        break;
+                }
+                if (sl_now_ms() - last_commit >= interval) {
+                        flush_and_commit(s);
+                        last_commit = sl_now_ms();
+                }
+        }
+        free(msgs);
+}
+
+void sl_sink_task_run(sl_task_t *t) {
+        char err[1024];
+        sink_run_t s = {.t = t};
+        rd_kafka_conf_t *conf = sl_worker_consumer_conf(t->worker, t->connector, t->id,
+                                                        t->config, err, sizeof(err));
+
+        if (!conf) {
+                sl_task_fail(t, "%s", err);
+                return;
+        }
+        s.positions = rd_kafka_topic_partition_list_new(8);
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_opaque(conf, &s);
+        t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+        if (!t->rk) {
+                rd_kafka_conf_destroy(conf);
+                rd_kafka_topic_partition_list_destroy(s.positions);
+                sl_task_fail(t, "Cannot create consumer: %s", err);
+                return;
+        }
+        rd_kafka_poll_set_consumer(t->rk);
+        if (t->plugin->task_start(t, t->config, &t->state, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "Task failed to start: %s", err);
+        } else if (subscribe(t, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "%s", err);
+        } else {
+                sl_info(LOGGER, "%s-%d started", t->connector, t->id);
+                run_loop(&s);
+                /* commit what was put before leaving the group */
+                flush_and_commit(&s);
+        }
+        /* close runs the revoke callback, which needs the plugin state */
+        rd_kafka_consumer_close(t->rk);
+        if (t->state && t->plugin->task_stop)
+                t->plugin->task_stop(t->state);
+        t->state = NULL;
+        rd_kafka_destroy(t->rk);
+        t->rk = NULL;
+        rd_kafka_topic_partition_list_destroy(s.positions);
+        sl_info(LOGGER, "%s-%d stopped", t->connector, t->id);
+}

@@ -1,0 +1,283 @@
+/* A source poll's records, converted at add time and produced without
+ * copying: borrowed bytes stay in the plugin's held memory, converted
+ * bytes in the batch arena, until the batch's last delivery report. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/task_int.h"
+
+enum slice_kind { SLICE_NULL = 0, SLICE_BORROWED, SLICE_ARENA };
+
+typedef struct slice {
+        const char *ptr; /* SLICE_BORROWED */
+        size_t off;      /* SLICE_ARENA: offset into the arena */
+        size_t len;
+        uint8_t kind;
+} slice_t;
+
+typedef struct rec {
+        size_t topic_off;
+        int32_t partition;
+        slice_t key, value;
+        int64_t timestamp;
+        rd_kafka_headers_t *headers;
+} rec_t;
+
+typedef struct hold {
+        void (*release)(void *opaque);
+        void *opaque;
+} hold_t;
+
+struct sl_source_batch {
+        sl_task_t *task;
+        rec_t *recs;
+        size_t n, max;
+        sl_buf_t arena;
+        sl_buf_t scratch;
+        hold_t *holds;
+        size_t nholds;
+        sl_json_t *partition, *offset;
+        atomic_int refs;
+        atomic_bool failed;
+        atomic_bool done;
+        sl_source_batch_t *next;
+};
+
+sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records) {
+        sl_source_batch_t *b = calloc(1, sizeof(*b));
+
+        if (!b)
+                return NULL;
+        b->task = t;
+        b->max = max_records;
+        b->recs = malloc(max_records * sizeof(*b->recs));
+        if (!b->recs) {
+                free(b);
+                return NULL;
+        }
+        atomic_init(&b->refs, 1);
+        atomic_init(&b->failed, false);
+        atomic_init(&b->done, false);
+        return b;
+}
+
+static void release_memory(sl_source_batch_t *b) {
+        for (size_t i = 0; i < b->nholds; i++)
+                b->holds[i].release(b->holds[i].opaque);
+        free(b->holds);
+        b->holds = NULL;
+        b->nholds = 0;
+        sl_buf_free(&b->arena);
+        sl_buf_free(&b->scratch);
+        free(b->recs);
+        b->recs = NULL;
+}
+
+void sl_source_batch_destroy(sl_source_batch_t *b) {
+        if (!b)
+                return;
+        /* Records never handed to the producer still own their headers. */
+        for (size_t i = 0; b->recs && i < b->n; i++)
+                if (b->recs[i].headers)
+                        rd_kafka_headers_destroy(b->recs[i].headers);
+        release_memory(b);
+        sl_json_free(b->partition);
+        sl_json_free(b->offset);
+        free(b);
+}
+
+static void batch_unref(sl_source_batch_t *b) {
+        if (atomic_fetch_sub(&b->refs, 1) == 1) {
+                release_memory(b);
+                atomic_store(&b->done, true);
+        }
+}
+
+static int convert(sl_source_batch_t *b, sl_converter_t *c, const char *topic,
+                   const sl_data_t *d, slice_t *out) {
+        const void *ptr;
+        size_t len;
+        bool borrowed;
+        sl_task_t *t = b->task;
+
+        sl_buf_reset(&b->scratch);
+        if (sl_converter_from_data(c, topic, d, &b->scratch, &ptr, &len, &borrowed,
+                                   t->convert_err, sizeof(t->convert_err)) != 0) {
+                t->convert_failed = true;
+                return SL_ERR_CONVERT;
+        }
+        memset(out, 0, sizeof(*out));
+        if (!ptr)
+                return 0;
+        out->len = len;
+        if (borrowed && b->nholds > 0) {
+                out->kind = SLICE_BORROWED;
+                out->ptr = ptr;
+                return 0;
+        }
+        out->kind = SLICE_ARENA;
+        out->off = b->arena.len;
+        return sl_buf_append(&b->arena, ptr, len);
+}
+
+int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
+        rec_t *r;
+
+        if (b->n >= b->max)
+                return SL_ERR_STATE;
+        if (!rec->topic || !*rec->topic)
+                return SL_ERR_INVALID;
+        r = &b->recs[b->n];
+        memset(r, 0, sizeof(*r));
+        r->topic_off = b->arena.len;
+        if (sl_buf_append(&b->arena, rec->topic, strlen(rec->topic) + 1) != 0)
+                return SL_ERR_NOMEM;
+        r->partition = rec->partition < 0 ? RD_KAFKA_PARTITION_UA : rec->partition;
+        r->timestamp = rec->timestamp;
+        if (convert(b, b->task->key_conv, rec->topic, &rec->key, &r->key) != 0 ||
+            convert(b, b->task->value_conv, rec->topic, &rec->value, &r->value) != 0)
+                return SL_ERR_CONVERT;
+        if (rec->header_cnt > 0) {
+                r->headers = rd_kafka_headers_new(rec->header_cnt);
+                for (size_t i = 0; i < rec->header_cnt; i++)
+                        rd_kafka_header_add(r->headers, rec->headers[i].key, -1,
+                                            rec->headers[i].value,
+                                            (ssize_t)rec->headers[i].value_len);
+        }
+        b->n++;
+        return 0;
+}
+
+int sl_source_batch_set_offset(sl_source_batch_t *b, const sl_json_t *source_partition,
+                               const sl_json_t *source_offset) {
+        if (!source_partition || source_partition->type != SL_JSON_OBJECT || !source_offset ||
+            source_offset->type != SL_JSON_OBJECT)
+                return SL_ERR_INVALID;
+        sl_json_free(b->partition);
+        sl_json_free(b->offset);
+        b->partition = sl_json_dup(source_partition);
+        b->offset = sl_json_dup(source_offset);
+        return 0;
+}
+
+void sl_source_batch_hold(sl_source_batch_t *b, void (*release)(void *opaque), void *opaque) {
+        hold_t *h = realloc(b->holds, (b->nholds + 1) * sizeof(*h));
+
+        if (!h) {
+                /* Without the hold the memory may not outlive this call:
+                 * give it back now; later adds copy. */
+                release(opaque);
+                return;
+        }
+        b->holds = h;
+        b->holds[b->nholds].release = release;
+        b->holds[b->nholds].opaque = opaque;
+        b->nholds++;
+}
+
+size_t sl_source_batch_count(const sl_source_batch_t *b) {
+        return b->n;
+}
+
+size_t sl_source_batch_room(const sl_source_batch_t *b) {
+        return b->max - b->n;
+}
+
+bool sl_source_batch_empty(const sl_source_batch_t *b) {
+        return b->n == 0 && !b->offset;
+}
+
+bool sl_source_batch_done(const sl_source_batch_t *b) {
+        return atomic_load(&b->done);
+}
+
+bool sl_source_batch_failed(const sl_source_batch_t *b) {
+        return atomic_load(&b->failed);
+}
+
+const sl_json_t *sl_source_batch_partition(const sl_source_batch_t *b) {
+        return b->partition;
+}
+
+const sl_json_t *sl_source_batch_offset(const sl_source_batch_t *b) {
+        return b->offset;
+}
+
+sl_source_batch_t *sl_source_batch_next(sl_source_batch_t *b) {
+        return b->next;
+}
+
+void sl_source_batch_set_next(sl_source_batch_t *b, sl_source_batch_t *next) {
+        b->next = next;
+}
+
+static const void *slice_ptr(const sl_source_batch_t *b, const slice_t *s) {
+        switch (s->kind) {
+        case SLICE_BORROWED:
+                return s->ptr;
+        case SLICE_ARENA:
+                return b->arena.data + s->off;
+        default:
+                return NULL;
+        }
+}
+
+static void fail_batch(sl_source_batch_t *b, const char *fmt, const char *detail) {
+        sl_task_t *t = b->task;
+        atomic_store(&b->failed, true);
+        if (!atomic_exchange(&t->delivery_failed, true))
+                snprintf(t->delivery_err, sizeof(t->delivery_err), fmt, detail);
+}
+
+size_t sl_source_batch_produce(sl_source_batch_t *b) {
+        rd_kafka_t *rk = b->task->rk;
+        size_t produced = 0;
+
+        for (size_t i = 0; i < b->n; i++) {
+                rec_t *r = &b->recs[i];
+                rd_kafka_resp_err_t err;
+
+                atomic_fetch_add(&b->refs, 1);
+                for (;;) {
+                        /* No RD_KAFKA_MSG_F_COPY: the bytes live until the
+                         * batch's last delivery report. */
+                        err = rd_kafka_producev(
+                                rk, RD_KAFKA_V_TOPIC(b->arena.data + r->topic_off),
+                                RD_KAFKA_V_PARTITION(r->partition),
+                                RD_KAFKA_V_KEY(slice_ptr(b, &r->key), r->key.len),
+                                RD_KAFKA_V_VALUE((void *)slice_ptr(b, &r->value), r->value.len),
+                                RD_KAFKA_V_TIMESTAMP(r->timestamp),
+                                RD_KAFKA_V_HEADERS(r->headers), RD_KAFKA_V_OPAQUE(b),
+                                RD_KAFKA_V_END);
+                        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+                            atomic_load(&b->task->stop))
+                                break;
+                        /* back-pressure: wait for deliveries, never drop */
+                        rd_kafka_poll(rk, 50);
+                }
+                if (err) {
+                        atomic_fetch_sub(&b->refs, 1);
+                        fail_batch(b, "Failed to send record to Kafka: %s", rd_kafka_err2str(err));
+                        for (size_t j = i; j < b->n; j++)
+                                if (b->recs[j].headers)
+                                        rd_kafka_headers_destroy(b->recs[j].headers);
+                        break;
+                }
+                r->headers = NULL; /* owned by librdkafka now */
+                produced++;
+        }
+        /* drop the producing guard taken at creation */
+        batch_unref(b);
+        return produced;
+}
+
+void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+        sl_source_batch_t *b = m->_private;
+        (void)rk;
+        (void)opaque;
+
+        if (m->err)
+                fail_batch(b, "Unrecoverable exception from producer send callback: %s",
+                           rd_kafka_err2str(m->err));
+        batch_unref(b);
+}

@@ -1,0 +1,155 @@
+/* Source task loop: poll the plugin, produce its batch, and advance the
+ * stored offsets only past batches whose every record was delivered. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "worker/task_int.h"
+
+#define LOGGER "source-task"
+#define BATCH_MAX_RECORDS 8192
+#define IDLE_WAIT_MS 50
+
+static void enqueue(sl_task_t *t, sl_source_batch_t *b) {
+        if (t->fifo_tail)
+                sl_source_batch_set_next(t->fifo_tail, b);
+        else
+                t->fifo_head = b;
+        t->fifo_tail = b;
+}
+
+/* Pop delivered batches in poll order and record their offsets. A failed
+ * batch stays at the head so nothing after it is ever committed. */
+static void collect_delivered(sl_task_t *t) {
+        sl_offset_store_t *store = sl_worker_offsets(t->worker);
+
+        while (t->fifo_head && sl_source_batch_done(t->fifo_head) &&
+               !sl_source_batch_failed(t->fifo_head)) {
+                sl_source_batch_t *b = t->fifo_head;
+
+                if (sl_source_batch_offset(b))
+                        sl_offset_store_put(store, t->connector, sl_source_batch_partition(b),
+                                            sl_source_batch_offset(b));
+                t->fifo_head = sl_source_batch_next(b);
+                if (!t->fifo_head)
+                        t->fifo_tail = NULL;
+                sl_source_batch_destroy(b);
+        }
+}
+
+static void commit_offsets(sl_task_t *t) {
+        char err[512];
+
+        collect_delivered(t);
+        if (sl_offset_store_flush(sl_worker_offsets(t->worker), err, sizeof(err)) != 0)
+                sl_error(LOGGER, "%s-%d: offset commit failed (will retry): %s", t->connector,
+                         t->id, err);
+}
+
+/* Deliver what is in flight (bounded by the graceful timeout), commit, and
+ * purge the rest so every batch's memory is released. */
+static void drain(sl_task_t *t) {
+        int64_t deadline = sl_now_ms() + sl_worker_shutdown_timeout_ms(t->worker);
+
+        while (rd_kafka_outq_len(t->rk) > 0 && sl_now_ms() < deadline)
+                rd_kafka_poll(t->rk, 20);
+        commit_offsets(t);
+        if (rd_kafka_outq_len(t->rk) > 0) {
+                sl_warn(LOGGER, "%s-%d: %d records undelivered at shutdown; their offsets are "
+                                "not committed and they will be read again",
+                        t->connector, t->id, rd_kafka_outq_len(t->rk));
+                rd_kafka_purge(t->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+                for (int i = 0; i < 100 && rd_kafka_outq_len(t->rk) > 0; i++)
+                        rd_kafka_poll(t->rk, 10);
+        }
+        while (t->fifo_head) {
+                sl_source_batch_t *b = t->fifo_head;
+                t->fifo_head = sl_source_batch_next(b);
+                sl_source_batch_destroy(b);
+        }
+        t->fifo_tail = NULL;
+}
+
+static bool poll_once(sl_task_t *t) {
+        char err[1024] = "";
+        sl_source_batch_t *b = sl_source_batch_new(t, BATCH_MAX_RECORDS);
+        int n;
+
+        if (!b) {
+                sl_task_fail(t, "Out of memory");
+                return false;
+        }
+        n = t->plugin->source_poll(t->state, b, err, sizeof(err));
+        if (t->convert_failed) {
+                sl_source_batch_destroy(b);
+                sl_task_fail(t, "Tolerance exceeded in error handler: %s", t->convert_err);
+                return false;
+        }
+        if (n < 0) {
+                sl_source_batch_destroy(b);
+                sl_task_fail(t, "%s", *err ? err : "source poll failed");
+                return false;
+        }
+        if (sl_source_batch_empty(b)) {
+                sl_source_batch_destroy(b);
+                rd_kafka_poll(t->rk, IDLE_WAIT_MS);
+                return true;
+        }
+        enqueue(t, b);
+        sl_source_batch_produce(b);
+        rd_kafka_poll(t->rk, 0);
+        return true;
+}
+
+void sl_source_task_run(sl_task_t *t) {
+        char err[1024];
+        rd_kafka_conf_t *conf = sl_worker_producer_conf(t->worker, t->connector, t->id,
+                                                        t->config, err, sizeof(err));
+        int64_t last_commit = sl_now_ms();
+        int64_t interval = sl_worker_flush_interval_ms(t->worker);
+
+        if (!conf) {
+                sl_task_fail(t, "%s", err);
+                return;
+        }
+        rd_kafka_conf_set_dr_msg_cb(conf, sl_source_batch_dr_cb);
+        rd_kafka_conf_set_opaque(conf, t);
+        t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+        if (!t->rk) {
+                rd_kafka_conf_destroy(conf);
+                sl_task_fail(t, "Cannot create producer: %s", err);
+                return;
+        }
+        if (t->plugin->task_start(t, t->config, &t->state, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "Task failed to start: %s", err);
+                rd_kafka_destroy(t->rk);
+                t->rk = NULL;
+                return;
+        }
+        sl_info(LOGGER, "%s-%d started", t->connector, t->id);
+        while (!atomic_load(&t->stop)) {
+                if (atomic_load(&t->delivery_failed)) {
+                        sl_task_fail(t, "%s", t->delivery_err);
+                        break;
+                }
+                if (atomic_load(&t->paused)) {
+                        atomic_store(&t->status, SL_STATE_PAUSED);
+                        rd_kafka_poll(t->rk, 100);
+                } else {
+                        atomic_store(&t->status, SL_STATE_RUNNING);
+                        if (!poll_once(t))
+                                break;
+                }
+                collect_delivered(t);
+                if (sl_now_ms() - last_commit >= interval) {
+                        commit_offsets(t);
+                        last_commit = sl_now_ms();
+                }
+        }
+        drain(t);
+        if (t->plugin->task_stop)
+                t->plugin->task_stop(t->state);
+        t->state = NULL;
+        rd_kafka_destroy(t->rk);
+        t->rk = NULL;
+        sl_info(LOGGER, "%s-%d stopped", t->connector, t->id);
+}

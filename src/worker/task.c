@@ -1,0 +1,134 @@
+#include "worker/task_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LOGGER "task"
+
+static const char *const state_names[] = {
+        [SL_STATE_UNASSIGNED] = "UNASSIGNED", [SL_STATE_RUNNING] = "RUNNING",
+        [SL_STATE_PAUSED] = "PAUSED",         [SL_STATE_STOPPED] = "STOPPED",
+        [SL_STATE_FAILED] = "FAILED",         [SL_STATE_RESTARTING] = "RESTARTING",
+};
+
+const char *sl_state_name(sl_state_t s) {
+        return s <= SL_STATE_RESTARTING ? state_names[s] : "UNKNOWN";
+}
+
+int64_t sl_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sl_task_fail(sl_task_t *t, const char *fmt, ...) {
+        char msg[2048];
+        char *trace = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (asprintf(&trace, "org.apache.kafka.connect.errors.ConnectException: %s\n"
+                             "\tat %s task %d (%s)",
+                     msg, t->connector, t->id, t->plugin->class_name) < 0)
+                trace = NULL;
+        pthread_mutex_lock(&t->lock);
+        free(t->trace);
+        t->trace = trace;
+        pthread_mutex_unlock(&t->lock);
+        atomic_store(&t->status, SL_STATE_FAILED);
+        sl_error(LOGGER, "%s-%d failed: %s", t->connector, t->id, msg);
+}
+
+static void *task_main(void *arg) {
+        sl_task_t *t = arg;
+        char err[1024];
+
+        if (sl_worker_converters(t->worker, t->config, &t->key_conv, &t->value_conv, err,
+                                 sizeof(err)) != 0) {
+                sl_task_fail(t, "%s", err);
+                return NULL;
+        }
+        if (t->plugin->type == SL_CONNECTOR_SOURCE)
+                sl_source_task_run(t);
+        else
+                sl_sink_task_run(t);
+        return NULL;
+}
+
+sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
+                         const char *connector, int id, const sl_strmap_t *config,
+                         bool paused) {
+        sl_task_t *t = calloc(1, sizeof(*t));
+
+        if (!t)
+                return NULL;
+        t->worker = w;
+        t->plugin = plugin;
+        t->connector = strdup(connector);
+        t->id = id;
+        t->config = sl_strmap_dup(config);
+        atomic_init(&t->stop, false);
+        atomic_init(&t->paused, paused);
+        atomic_init(&t->status, SL_STATE_UNASSIGNED);
+        atomic_init(&t->delivery_failed, false);
+        pthread_mutex_init(&t->lock, NULL);
+        if (pthread_create(&t->thread, NULL, task_main, t) != 0) {
+                sl_task_fail(t, "Cannot start the task thread");
+                t->thread = 0;
+        }
+        return t;
+}
+
+void sl_task_set_paused(sl_task_t *t, bool paused) {
+        atomic_store(&t->paused, paused);
+}
+
+void sl_task_stop(sl_task_t *t) {
+        if (!t)
+                return;
+        atomic_store(&t->stop, true);
+        if (t->thread)
+                pthread_join(t->thread, NULL);
+        sl_converter_destroy(t->key_conv);
+        sl_converter_destroy(t->value_conv);
+        sl_strmap_destroy(t->config);
+        free(t->connector);
+        free(t->trace);
+        pthread_mutex_destroy(&t->lock);
+        free(t);
+}
+
+sl_state_t sl_task_state(sl_task_t *t) {
+        return (sl_state_t)atomic_load(&t->status);
+}
+
+char *sl_task_trace(sl_task_t *t) {
+        char *s;
+        pthread_mutex_lock(&t->lock);
+        s = t->trace ? strdup(t->trace) : NULL;
+        pthread_mutex_unlock(&t->lock);
+        return s;
+}
+
+/* ------------------------------------------------ plugin-facing context */
+
+const char *sl_task_connector(const sl_task_ctx_t *ctx) {
+        return ctx->connector;
+}
+
+int sl_task_id(const sl_task_ctx_t *ctx) {
+        return ctx->id;
+}
+
+bool sl_task_stopping(const sl_task_ctx_t *ctx) {
+        return atomic_load(&((sl_task_ctx_t *)ctx)->stop);
+}
+
+sl_json_t *sl_task_offset(sl_task_ctx_t *ctx, const sl_json_t *source_partition) {
+        return sl_offset_store_get(sl_worker_offsets(ctx->worker), ctx->connector,
+                                   source_partition);
+}

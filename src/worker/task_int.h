@@ -1,0 +1,60 @@
+/* Task internals shared by task.c, source_task.c, source_batch.c and
+ * sink_task.c. */
+#ifndef SL_TASK_INT_H
+#define SL_TASK_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "worker/task.h"
+
+typedef struct sl_source_batch sl_source_batch_t;
+
+struct sl_task_ctx {
+        sl_worker_t *worker;
+        const sl_connector_plugin_t *plugin;
+        char *connector;
+        int id;
+        sl_strmap_t *config;
+        void *state; /* the plugin's */
+        pthread_t thread;
+        atomic_bool stop;
+        atomic_bool paused;
+        atomic_int status; /* sl_state_t */
+        pthread_mutex_t lock; /* trace */
+        char *trace;
+        sl_converter_t *key_conv, *value_conv;
+        rd_kafka_t *rk;
+
+        /* source: batches in poll order, oldest first */
+        sl_source_batch_t *fifo_head, *fifo_tail;
+        atomic_bool delivery_failed;
+        char delivery_err[512];
+        char convert_err[512];
+        bool convert_failed;
+};
+
+/* Marks the task FAILED with a Connect-style trace. */
+void sl_task_fail(sl_task_t *t, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+int64_t sl_now_ms(void);
+
+void sl_source_task_run(sl_task_t *t);
+void sl_sink_task_run(sl_task_t *t);
+
+/* Source batches (source_batch.c) */
+sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records);
+/* Produce every record; returns the number produced (all of them unless
+ * the task is stopping while the producer queue is full). */
+size_t sl_source_batch_produce(sl_source_batch_t *b);
+bool sl_source_batch_empty(const sl_source_batch_t *b);
+bool sl_source_batch_done(const sl_source_batch_t *b);
+bool sl_source_batch_failed(const sl_source_batch_t *b);
+const sl_json_t *sl_source_batch_partition(const sl_source_batch_t *b);
+const sl_json_t *sl_source_batch_offset(const sl_source_batch_t *b);
+void sl_source_batch_destroy(sl_source_batch_t *b);
+void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+sl_source_batch_t *sl_source_batch_next(sl_source_batch_t *b);
+void sl_source_batch_set_next(sl_source_batch_t *b, sl_source_batch_t *next);
+
+#endif

@@ -1,0 +1,319 @@
+#include "worker/worker.h"
+
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/configdef.h"
+#include "worker/worker_config.h"
+
+#define LOGGER "worker"
+
+struct sl_worker {
+        sl_strmap_t *config; /* resolved */
+        sl_providers_t *providers;
+        sl_plugins_t *plugins;
+        sl_offset_store_t *offsets;
+        char *bootstrap;
+        rd_kafka_t *mock_rk; /* owns the embedded mock cluster */
+        pthread_mutex_t lock;
+        char *cluster_id;
+        char *worker_id;
+        int64_t flush_interval_ms;
+        int64_t shutdown_timeout_ms;
+};
+
+static void rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+        sl_log_level_t l = level <= 3 ? SL_LOG_ERROR : level <= 4 ? SL_LOG_WARN
+                           : level <= 6 ? SL_LOG_INFO : SL_LOG_DEBUG;
+        sl_log(l, "rdkafka", "[%s] %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+/* Collect ConfigDef errors into one multi-line message. */
+static int check_config(const sl_strmap_t *cfg, char *errstr, size_t errstr_size) {
+        sl_configdef_set_t set = {0};
+        sl_config_errors_t *errs = sl_config_errors_new();
+        sl_buf_t b = SL_BUF_INIT;
+        int rc = 0;
+
+        sl_configdef_set_add(&set, sl_worker_config_defs);
+        sl_configdef_validate(&set, cfg, errs);
+        for (size_t k = 0; k < sl_config_errors_nkeys(errs); k++) {
+                const char *key = sl_config_errors_key(errs, k);
+                for (size_t i = 0; i < sl_config_errors_key_count(errs, key); i++)
+                        sl_buf_printf(&b, "%s%s", b.len ? "\n" : "",
+                                      sl_config_errors_key_at(errs, key, i));
+        }
+        for (const char *const *c = (const char *const[]){"key.converter", "value.converter", NULL};
+             *c; c++) {
+                const char *cls = sl_strmap_get(cfg, *c);
+                if (cls && !sl_converter_known(cls))
+                        sl_buf_printf(&b, "%sInvalid value %s for configuration %s: Class %s could not be found.",
+                                      b.len ? "\n" : "", cls, *c, cls);
+        }
+        if (b.len)
+                rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG, "Invalid worker configuration:\n%s",
+                               b.data);
+        sl_buf_free(&b);
+        sl_config_errors_destroy(errs);
+        return rc;
+}
+
+static int start_embedded(sl_worker_t *w, char *errstr, size_t errstr_size) {
+        char err[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_mock_cluster_t *mc;
+
+        rd_kafka_conf_set(conf, "client.id", "sluice-embedded-mock", NULL, 0);
+        rd_kafka_conf_set_log_cb(conf, rdkafka_log);
+        w->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+        if (!w->mock_rk) {
+                rd_kafka_conf_destroy(conf);
+                return sl_seterr(errstr, errstr_size, SL_ERR_KAFKA,
+                                 "Cannot start the embedded mock cluster: %s", err);
+        }
+        mc = rd_kafka_mock_cluster_new(w->mock_rk, 1);
+        if (!mc)
+                return sl_seterr(errstr, errstr_size, SL_ERR_KAFKA,
+                                 "Cannot start the embedded mock cluster");
+        w->bootstrap = strdup(rd_kafka_mock_cluster_bootstraps(mc));
+        sl_info(LOGGER,
+                "No bootstrap.servers configured: started an embedded mock Kafka cluster "
+                "(librdkafka mock, 1 broker) at %s; its data lives in memory only and is "
+                "lost when the worker exits",
+                w->bootstrap);
+        return 0;
+}
+
+sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_size) {
+        sl_worker_t *w = calloc(1, sizeof(*w));
+
+        if (!w)
+                return NULL;
+        pthread_mutex_init(&w->lock, NULL);
+        w->providers = sl_providers_new(raw, errstr, errstr_size);
+        if (!w->providers)
+                goto fail;
+        w->config = sl_strmap_new();
+        if (sl_providers_resolve(w->providers, raw, w->config, errstr, errstr_size) != 0)
+                goto fail;
+        if (check_config(w->config, errstr, errstr_size) != 0)
+                goto fail;
+        w->flush_interval_ms = sl_config_long(w->config, "offset.flush.interval.ms", 60000);
+        w->shutdown_timeout_ms =
+                sl_config_long(w->config, "task.shutdown.graceful.timeout.ms", 5000);
+        w->offsets = sl_offset_store_open(sl_strmap_get(w->config, "offset.storage.file.filename"),
+                                          errstr, errstr_size);
+        if (!w->offsets)
+                goto fail;
+        if (sl_strmap_get(w->config, "bootstrap.servers") &&
+            *sl_strmap_get(w->config, "bootstrap.servers"))
+                w->bootstrap = strdup(sl_strmap_get(w->config, "bootstrap.servers"));
+        else if (start_embedded(w, errstr, errstr_size) != 0)
+                goto fail;
+        w->plugins = sl_plugins_new(sl_strmap_get(w->config, "plugin.path"));
+        w->cluster_id = strdup("");
+        w->worker_id = strdup("");
+        return w;
+fail:
+        sl_worker_destroy(w);
+        return NULL;
+}
+
+void sl_worker_destroy(sl_worker_t *w) {
+        if (!w)
+                return;
+        if (w->offsets)
+                sl_offset_store_flush(w->offsets, NULL, 0);
+        sl_offset_store_close(w->offsets);
+        sl_plugins_destroy(w->plugins);
+        sl_providers_destroy(w->providers);
+        sl_strmap_destroy(w->config);
+        if (w->mock_rk)
+                rd_kafka_destroy(w->mock_rk);
+        free(w->bootstrap);
+        free(w->cluster_id);
+        free(w->worker_id);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+}
+
+const sl_strmap_t *sl_worker_config(const sl_worker_t *w) { return w->config; }
+sl_plugins_t *sl_worker_plugins(const sl_worker_t *w) { return w->plugins; }
+const sl_providers_t *sl_worker_providers(const sl_worker_t *w) { return w->providers; }
+sl_offset_store_t *sl_worker_offsets(const sl_worker_t *w) { return w->offsets; }
+const char *sl_worker_bootstrap(const sl_worker_t *w) { return w->bootstrap; }
+bool sl_worker_embedded(const sl_worker_t *w) { return w->mock_rk != NULL; }
+const char *sl_worker_id(const sl_worker_t *w) { return w->worker_id; }
+int64_t sl_worker_flush_interval_ms(const sl_worker_t *w) { return w->flush_interval_ms; }
+int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w) { return w->shutdown_timeout_ms; }
+
+void sl_worker_set_rest_port(sl_worker_t *w, int port) {
+        const char *host = sl_strmap_get(w->config, "rest.advertised.host.name");
+        const char *aport = sl_strmap_get(w->config, "rest.advertised.port");
+        char hostname[256] = "localhost", id[512];
+
+        if (!host || !*host) {
+                if (gethostname(hostname, sizeof(hostname) - 1) != 0)
+                        strcpy(hostname, "localhost");
+                host = hostname;
+        }
+        snprintf(id, sizeof(id), "%s:%d", host, aport && *aport ? atoi(aport) : port);
+        free(w->worker_id);
+        w->worker_id = strdup(id);
+}
+
+const char *sl_worker_cluster_id(sl_worker_t *w) {
+        char err[256];
+        rd_kafka_t *rk;
+        char *id;
+
+        pthread_mutex_lock(&w->lock);
+        if (!*w->cluster_id && (rk = sl_worker_admin_client(w, err, sizeof(err)))) {
+                id = rd_kafka_clusterid(rk, 3000);
+                if (id) {
+                        free(w->cluster_id);
+                        w->cluster_id = strdup(id);
+                        rd_kafka_mem_free(rk, id);
+                }
+                rd_kafka_destroy(rk);
+        }
+        pthread_mutex_unlock(&w->lock);
+        return w->cluster_id;
+}
+
+/* Apply k=v settings; librdkafka lacks some Java client keys (e.g.
+ * max.poll.records), which are skipped with a warning rather than making
+ * Kafka Connect configs unusable. */
+static int apply_settings(rd_kafka_conf_t *conf, const sl_strmap_t *settings,
+                          const char *origin, char *errstr, size_t errstr_size) {
+        for (size_t i = 0; i < sl_strmap_count(settings); i++) {
+                const char *k = sl_strmap_key_at(settings, i);
+                const char *v = sl_strmap_value_at(settings, i);
+                char err[512];
+                rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, k, v, err, sizeof(err));
+
+                if (res == RD_KAFKA_CONF_UNKNOWN)
+                        sl_warn(LOGGER, "Ignoring %s%s: not a librdkafka client setting", origin, k);
+                else if (res != RD_KAFKA_CONF_OK)
+                        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                         "Invalid value %s for configuration %s%s: %s", v, origin, k,
+                                         err);
+        }
+        return 0;
+}
+
+static rd_kafka_conf_t *client_conf(sl_worker_t *w, const char *client_id,
+                                    const char *const *defaults, const char *worker_prefix,
+                                    const char *override_prefix, const sl_strmap_t *config,
+                                    char *errstr, size_t errstr_size) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        sl_strmap_t *ws = sl_strmap_with_prefix(w->config, worker_prefix);
+        sl_strmap_t *os = config ? sl_strmap_with_prefix(config, override_prefix) : NULL;
+        int rc = 0;
+
+        rd_kafka_conf_set(conf, "bootstrap.servers", w->bootstrap, NULL, 0);
+        rd_kafka_conf_set(conf, "client.id", client_id, NULL, 0);
+        rd_kafka_conf_set(conf, "log.connection.close", "false", NULL, 0);
+        rd_kafka_conf_set_log_cb(conf, rdkafka_log);
+        for (int i = 0; defaults && defaults[i]; i += 2)
+                rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], NULL, 0);
+        rc = apply_settings(conf, ws, worker_prefix, errstr, errstr_size);
+        if (rc == 0 && os)
+                rc = apply_settings(conf, os, override_prefix, errstr, errstr_size);
+        sl_strmap_destroy(ws);
+        sl_strmap_destroy(os);
+        if (rc != 0) {
+                rd_kafka_conf_destroy(conf);
+                return NULL;
+        }
+        return conf;
+}
+
+rd_kafka_conf_t *sl_worker_producer_conf(sl_worker_t *w, const char *name, int task,
+                                         const sl_strmap_t *config, char *errstr,
+                                         size_t errstr_size) {
+        /* Connect retries sends forever and never reorders: idempotence keeps
+         * order across retries on a real broker. */
+        static const char *const defaults[] = {
+                "acks", "all", "enable.idempotence", "true", "message.timeout.ms", "0",
+                "linger.ms", "5", NULL};
+        char id[512];
+
+        snprintf(id, sizeof(id), "connector-producer-%s-%d", name, task);
+        return client_conf(w, id, defaults, "producer.", "producer.override.", config, errstr,
+                           errstr_size);
+}
+
+rd_kafka_conf_t *sl_worker_consumer_conf(sl_worker_t *w, const char *name, int task,
+                                         const sl_strmap_t *config, char *errstr,
+                                         size_t errstr_size) {
+        /* The mock broker never wakes a waiting fetch and makes every join
+         * wait a whole session timeout, so the embedded cluster gets short
+         * ones (still overridable). */
+        static const char *const defaults[] = {
+                "enable.auto.commit", "false", "auto.offset.reset", "earliest", NULL};
+        static const char *const embedded_defaults[] = {
+                "enable.auto.commit", "false", "auto.offset.reset", "earliest",
+                "session.timeout.ms", "6000", "heartbeat.interval.ms", "2000",
+                "fetch.wait.max.ms", "10", NULL};
+        char id[512], group[512];
+        rd_kafka_conf_t *conf;
+
+        snprintf(id, sizeof(id), "connector-consumer-%s-%d", name, task);
+        snprintf(group, sizeof(group), "connect-%s", name);
+        conf = client_conf(w, id, w->mock_rk ? embedded_defaults : defaults, "consumer.",
+                           "consumer.override.", config, errstr, errstr_size);
+        if (conf)
+                rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
+        return conf;
+}
+
+rd_kafka_t *sl_worker_admin_client(sl_worker_t *w, char *errstr, size_t errstr_size) {
+        char err[512];
+        rd_kafka_conf_t *conf =
+                client_conf(w, "sluice-admin", NULL, "admin.", "", NULL, errstr, errstr_size);
+        rd_kafka_t *rk;
+
+        if (!conf)
+                return NULL;
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+        if (!rk) {
+                rd_kafka_conf_destroy(conf);
+                sl_seterr(errstr, errstr_size, SL_ERR_KAFKA, "Cannot create admin client: %s", err);
+        }
+        return rk;
+}
+
+static sl_converter_t *make_converter(const sl_worker_t *w, const sl_strmap_t *config,
+                                      const char *key, bool is_key, char *errstr,
+                                      size_t errstr_size) {
+        const sl_strmap_t *src = sl_strmap_get(config, key) ? config : w->config;
+        char prefix[64];
+        sl_strmap_t *settings;
+        sl_converter_t *c;
+
+        snprintf(prefix, sizeof(prefix), "%s.", key);
+        settings = sl_strmap_with_prefix(src, prefix);
+        c = sl_converter_new(sl_strmap_get(src, key), settings, is_key, errstr, errstr_size);
+        sl_strmap_destroy(settings);
+        return c;
+}
+
+int sl_worker_converters(const sl_worker_t *w, const sl_strmap_t *config,
+                         sl_converter_t **keyp, sl_converter_t **valuep, char *errstr,
+                         size_t errstr_size) {
+        *keyp = make_converter(w, config, "key.converter", true, errstr, errstr_size);
+        if (!*keyp)
+                return SL_ERR_CONFIG;
+        *valuep = make_converter(w, config, "value.converter", false, errstr, errstr_size);
+        if (!*valuep) {
+                sl_converter_destroy(*keyp);
+                *keyp = NULL;
+                return SL_ERR_CONFIG;
+        }
+        return 0;
+}

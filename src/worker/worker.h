@@ -1,0 +1,52 @@
+/* The worker: its configuration, Kafka connection (or embedded mock
+ * cluster), plugins, offsets and the client configs its tasks use. */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "config/props.h"
+#include "convert/converter.h"
+#include "worker/offset_store.h"
+#include "worker/plugins.h"
+
+typedef struct sl_worker sl_worker_t;
+
+/* raw: worker.properties as read; placeholders are resolved here. NULL
+ * and every problem listed in errstr on failure. */
+sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_size);
+void sl_worker_destroy(sl_worker_t *w);
+
+const sl_strmap_t *sl_worker_config(const sl_worker_t *w);
+sl_plugins_t *sl_worker_plugins(const sl_worker_t *w);
+const sl_providers_t *sl_worker_providers(const sl_worker_t *w);
+sl_offset_store_t *sl_worker_offsets(const sl_worker_t *w);
+const char *sl_worker_bootstrap(const sl_worker_t *w);
+bool sl_worker_embedded(const sl_worker_t *w);
+/* "" until known */
+const char *sl_worker_cluster_id(sl_worker_t *w);
+const char *sl_worker_id(const sl_worker_t *w);
+void sl_worker_set_rest_port(sl_worker_t *w, int port);
+int64_t sl_worker_flush_interval_ms(const sl_worker_t *w);
+int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w);
+
+/* Client configs for a task of connector `name` (config resolved):
+ * worker producer.* / consumer.* settings, then the connector's
+ * producer.override.* / consumer.override.*. NULL and errstr on a bad
+ * setting. */
+rd_kafka_conf_t *sl_worker_producer_conf(sl_worker_t *w, const char *name, int task,
+                                         const sl_strmap_t *config, char *errstr,
+                                         size_t errstr_size);
+rd_kafka_conf_t *sl_worker_consumer_conf(sl_worker_t *w, const char *name, int task,
+                                         const sl_strmap_t *config, char *errstr,
+                                         size_t errstr_size);
+/* A short-lived admin/metadata client (producer type). */
+rd_kafka_t *sl_worker_admin_client(sl_worker_t *w, char *errstr, size_t errstr_size);
+
+/* The connector's key/value converters: its own key.converter /
+ * value.converter (with its key.converter.* settings) or the worker's. */
+int sl_worker_converters(const sl_worker_t *w, const sl_strmap_t *config,
+                         sl_converter_t **keyp, sl_converter_t **valuep,
+                         char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,681 @@
+/* FileStreamSource task: line splitting, chunking, offsets, modes. The
+ * host's batch and task-context functions are faked here. */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "file/file.h"
+#include "sl_test.h"
+
+#define MIB ((size_t)1 << 20)
+#define MAX_RECS 64
+
+/* ------------------------------------------------------------- fakes */
+
+struct sl_source_batch {
+        size_t cap;
+        size_t n;
+        char *val[MAX_RECS];
+        size_t len[MAX_RECS];
+        const char *ptr[MAX_RECS];
+        void (*release)(void *);
+        void *opaque;
+        int holds;
+        bool added_without_hold;
+        sl_json_t *part, *off;
+};
+
+struct sl_task_ctx {
+        sl_json_t *stored; /* offset returned for any partition */
+        sl_json_t *asked;  /* last partition asked for */
+};
+
+static int releases_pending; /* holds not yet released */
+
+int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec)
+{
+        const sl_json_t *v = rec->value.value;
+        if (b->n >= MAX_RECS || b->n >= b->cap)
+                return SL_ERR_STATE;
+        CHECK_STR(rec->topic, "lines");
+        CHECK_INT(rec->partition, -1);
+        CHECK(rec->key.value == NULL && rec->key.schema == NULL);
+        CHECK_INT(rec->timestamp, 0);
+        CHECK_STR(sl_json_object_get_str(rec->value.schema, "type"),
+                  "string");
+        CHECK(v && v->type == SL_JSON_STRING);
+        if (!b->release)
+                b->added_without_hold = true;
+        b->val[b->n] = strndup(v->u.str.ptr, v->u.str.len);
+        b->len[b->n] = v->u.str.len;
+        b->ptr[b->n] = v->u.str.ptr;
+        b->n++;
+        return 0;
+}
+
+int sl_source_batch_set_offset(sl_source_batch_t *b, const sl_json_t *part,
+                               const sl_json_t *off)
+{
+        sl_json_free(b->part);
+        sl_json_free(b->off);
+        b->part = sl_json_dup(part);
+        b->off = sl_json_dup(off);
+        return 0;
+}
+
+void sl_source_batch_hold(sl_source_batch_t *b, void (*release)(void *),
+                          void *opaque)
+{
+        b->release = release;
+        b->opaque = opaque;
+        b->holds++;
+        releases_pending++;
+}
+
+size_t sl_source_batch_count(const sl_source_batch_t *b)
+{
+        return b->n;
+}
+
+size_t sl_source_batch_room(const sl_source_batch_t *b)
+{
+        return b->cap - b->n;
+}
+
+const char *sl_task_connector(const sl_task_ctx_t *ctx)
+{
+        (void)ctx;
+        return "file-test";
+}
+
+int sl_task_id(const sl_task_ctx_t *ctx)
+{
+        (void)ctx;
+        return 0;
+}
+
+sl_json_t *sl_task_offset(sl_task_ctx_t *ctx, const sl_json_t *part)
+{
+        sl_json_free(ctx->asked);
+        ctx->asked = sl_json_dup(part);
+        return ctx->stored ? sl_json_dup(ctx->stored) : NULL;
+}
+
+bool sl_task_stopping(const sl_task_ctx_t *ctx)
+{
+        (void)ctx;
+        return false;
+}
+
+/* Weak so the real readers win when src/config is linked in. */
+__attribute__((weak)) const char *sl_config_str(const sl_strmap_t *cfg,
+                                                const char *key)
+{
+        return sl_strmap_get(cfg, key);
+}
+
+__attribute__((weak)) int64_t sl_config_long(const sl_strmap_t *cfg,
+                                             const char *key, int64_t def)
+{
+        const char *v = sl_strmap_get(cfg, key);
+        return v ? strtoll(v, NULL, 10) : def;
+}
+
+/* --------------------------------------------------------- harness */
+
+static const sl_connector_plugin_t *P = &sl_file_source_plugin;
+static char tmpdir[64];
+
+static void batch_init(sl_source_batch_t *b, size_t cap)
+{
+        memset(b, 0, sizeof(*b));
+        b->cap = cap;
+}
+
+/* The records were produced: drop the copies and release the hold. */
+static void deliver(sl_source_batch_t *b)
+{
+        for (size_t i = 0; i < b->n; i++)
+                free(b->val[i]);
+        if (b->release) {
+                b->release(b->opaque);
+                releases_pending--;
+        }
+        sl_json_free(b->part);
+        sl_json_free(b->off);
+        batch_init(b, b->cap);
+}
+
+static int64_t batch_position(const sl_source_batch_t *b)
+{
+        const sl_json_t *p = sl_json_object_get(b->off, "position");
+        return p && p->type == SL_JSON_INT ? p->u.i : -1;
+}
+
+static char *path_of(const char *name)
+{
+        static char buf[128];
+        snprintf(buf, sizeof(buf), "%s/%s", tmpdir, name);
+        return buf;
+}
+
+static void write_file(const char *path, const char *mode, const void *data,
+                       size_t n)
+{
+        FILE *f = fopen(path, mode);
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        CHECK_INT(fwrite(data, 1, n, f), n);
+        fclose(f);
+}
+
+static void *start(sl_task_ctx_t *ctx, const char *path, const char *mode,
+                   const char *batch_size, char *errstr, int *rp)
+{
+        sl_strmap_t *cfg = sl_strmap_new();
+        void *state = NULL;
+        if (path)
+                sl_strmap_set(cfg, "file", path);
+        sl_strmap_set(cfg, "topic", "lines");
+        sl_strmap_set(cfg, "mode", mode);
+        sl_strmap_set(cfg, "batch.size", batch_size ? batch_size : "2000");
+        errstr[0] = '\0';
+        *rp = P->task_start(ctx, cfg, &state, errstr, 256);
+        sl_strmap_destroy(cfg);
+        return state;
+}
+
+static void *start_ok(sl_task_ctx_t *ctx, const char *path, const char *mode,
+                      const char *batch_size)
+{
+        char errstr[256];
+        int r;
+        void *s = start(ctx, path, mode, batch_size, errstr, &r);
+        CHECK_INT(r, 0);
+        if (r)
+                fprintf(stderr, "start: %s\n", errstr);
+        return s;
+}
+
+static int poll_once(void *s, sl_source_batch_t *b)
+{
+        char errstr[256] = "";
+        int r = P->source_poll(s, b, errstr, sizeof(errstr));
+        if (r < 0)
+                fprintf(stderr, "poll: %s\n", errstr);
+        CHECK_INT(r, (int)b->n);
+        return r;
+}
+
+static void ctx_free(sl_task_ctx_t *ctx)
+{
+        sl_json_free(ctx->stored);
+        sl_json_free(ctx->asked);
+}
+
+/* ----------------------------------------------------------- tests */
+
+static void test_line_terminators(void)
+{
+        const char *path = path_of("term");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "a\nbb\r\nccc\r\rd\n", 13);
+        s = start_ok(&ctx, path, "bulk", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 5);
+        CHECK_STR(b.val[0], "a");
+        CHECK_STR(b.val[1], "bb");
+        CHECK_STR(b.val[2], "ccc");
+        CHECK_STR(b.val[3], "");
+        CHECK_STR(b.val[4], "d");
+        CHECK_INT(batch_position(&b), 13);
+        CHECK_STR(sl_json_object_get_str(b.part, "filename"), path);
+        CHECK_STR(sl_json_object_get_str(ctx.asked, "filename"), path);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+/* In tail mode a trailing \r may still become \r\n. */
+static void test_cr_at_end_waits(void)
+{
+        const char *path = path_of("cr");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "x\r", 2);
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 0);
+        write_file(path, "a", "\ny\r", 3);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "x");
+        CHECK_INT(batch_position(&b), 3);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        write_file(path, "a", "z\n", 2);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[0], "y");
+        CHECK_STR(b.val[1], "z");
+        CHECK_INT(batch_position(&b), 7);
+        deliver(&b);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+/* Poll until n records were collected into vals (copied); returns count. */
+static size_t drain(void *s, size_t cap, char **vals, size_t n,
+                    int64_t *last_pos)
+{
+        sl_source_batch_t b;
+        size_t got = 0;
+        batch_init(&b, cap);
+        for (int guard = 0; guard < 1000 && got < n; guard++) {
+                int r = poll_once(s, &b);
+                if (r <= 0)
+                        break;
+                for (size_t i = 0; i < b.n && got < n; i++)
+                        vals[got++] = strdup(b.val[i]);
+                *last_pos = batch_position(&b);
+                deliver(&b);
+        }
+        return got;
+}
+
+static void test_line_across_chunk_boundary(void)
+{
+        const char *path = path_of("boundary");
+        size_t first = MIB - 5, total;
+        char *data = malloc(MIB + 64), *vals[3] = {0};
+        sl_task_ctx_t ctx = {0};
+        int64_t pos = 0;
+        void *s;
+
+        memset(data, 'a', first - 1);
+        data[first - 1] = '\n';
+        total = first + (size_t)sprintf(data + first, "0123456789\nend\n");
+        write_file(path, "w", data, total);
+
+        s = start_ok(&ctx, path, "bulk", NULL);
+        CHECK_INT(drain(s, 100, vals, 3, &pos), 3);
+        CHECK_INT(vals[0] ? strlen(vals[0]) : 0, first - 1);
+        CHECK_STR(vals[1], "0123456789");
+        CHECK_STR(vals[2], "end");
+        CHECK_INT(pos, total);
+        P->task_stop(s);
+        for (int i = 0; i < 3; i++)
+                free(vals[i]);
+        free(data);
+        ctx_free(&ctx);
+}
+
+static void test_line_longer_than_chunk(void)
+{
+        const char *path = path_of("long");
+        size_t big = 5 * MIB / 2;
+        char *data = malloc(big + 16), *vals[3] = {0};
+        sl_task_ctx_t ctx = {0};
+        int64_t pos = 0;
+        void *s;
+
+        memcpy(data, "x\n", 2);
+        memset(data + 2, 'L', big);
+        memcpy(data + 2 + big, "\r\ny\n", 4);
+        write_file(path, "w", data, big + 6);
+
+        s = start_ok(&ctx, path, "tail", NULL);
+        CHECK_INT(drain(s, 100, vals, 3, &pos), 3);
+        CHECK_STR(vals[0], "x");
+        CHECK_INT(vals[1] ? strlen(vals[1]) : 0, big);
+        CHECK(vals[1] && vals[1][0] == 'L' && vals[1][big - 1] == 'L');
+        CHECK_STR(vals[2], "y");
+        CHECK_INT(pos, big + 6);
+        P->task_stop(s);
+        for (int i = 0; i < 3; i++)
+                free(vals[i]);
+        free(data);
+        ctx_free(&ctx);
+}
+
+static sl_json_t *position_json(int64_t pos)
+{
+        sl_json_t *o = sl_json_object();
+        sl_json_object_set(o, "position", sl_json_int(pos));
+        return o;
+}
+
+static void test_resume_from_offset(void)
+{
+        const char *path = path_of("resume");
+        sl_task_ctx_t ctx = {.stored = position_json(6)};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "one\r\ntwo\nthree\n", 15);
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[0], "wo");
+        deliver(&b);
+        P->task_stop(s);
+        ctx_free(&ctx);
+
+        ctx = (sl_task_ctx_t){.stored = position_json(5)};
+        s = start_ok(&ctx, path, "tail", NULL);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[0], "two");
+        CHECK_STR(b.val[1], "three");
+        CHECK_INT(batch_position(&b), 15);
+        deliver(&b);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+static void test_file_shorter_than_offset(void)
+{
+        const char *path = path_of("short");
+        sl_task_ctx_t ctx = {.stored = position_json(1000)};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "a\nb\n", 4);
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[0], "a");
+        CHECK_INT(batch_position(&b), 4);
+        deliver(&b);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+static void test_batch_size_and_room(void)
+{
+        const char *path = path_of("batch");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "0\n1\n2\n3\n4\n5\n6\n", 14);
+        s = start_ok(&ctx, path, "tail", "3");
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 3);
+        CHECK_STR(b.val[2], "2");
+        CHECK_INT(batch_position(&b), 6);
+        deliver(&b);
+        b.cap = 2; /* the host's room is the tighter limit now */
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[0], "3");
+        CHECK_INT(batch_position(&b), 10);
+        deliver(&b);
+        b.cap = 100;
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[1], "6");
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+static void test_bulk_final_unterminated_line(void)
+{
+        const char *path = path_of("bulk");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "a\nlast", 6);
+        s = start_ok(&ctx, path, "bulk", "1");
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "a");
+        CHECK_INT(batch_position(&b), 2);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "last");
+        CHECK_INT(batch_position(&b), 6);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        write_file(path, "a", "more\n", 5); /* bulk never reads again */
+        CHECK_INT(poll_once(s, &b), 0);
+        P->task_stop(s);
+
+        /* A final \r is a terminator once the end is known. */
+        write_file(path, "w", "cr\r", 3);
+        s = start_ok(&ctx, path, "bulk", NULL);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "cr");
+        CHECK_INT(batch_position(&b), 3);
+        deliver(&b);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+static void test_tail_picks_up_appends(void)
+{
+        const char *path = path_of("tail");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "a\npart", 6);
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 1);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        write_file(path, "a", "ial\nb\n", 6);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[0], "partial");
+        CHECK_STR(b.val[1], "b");
+        CHECK_INT(batch_position(&b), 12);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+static bool inside(const void *opaque, const char *p, size_t n)
+{
+        const char *base = opaque;
+        return p >= base && p + n <= base + malloc_usable_size((void *)opaque);
+}
+
+/* Values point into the held chunk, batches released after the task stops
+ * still free their chunk (LeakSanitizer checks nothing is left). */
+static void test_zero_copy_and_release(void)
+{
+        const char *path = path_of("zc");
+        size_t n = 3 * MIB + 100, line = 1000;
+        char *data = malloc(n);
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b[8];
+        int nb = 0, total = 0, chunks = 0;
+        void *s, *last = NULL;
+
+        memset(data, 'z', n);
+        for (size_t i = line - 1; i < n; i += line)
+                data[i] = '\n';
+        write_file(path, "w", data, n);
+
+        s = start_ok(&ctx, path, "bulk", "50");
+        /* Keep several batches undelivered while polling on. */
+        for (int guard = 0; guard < 100000; guard++) {
+                sl_source_batch_t *cur = &b[nb];
+                int r;
+                batch_init(cur, MAX_RECS);
+                r = poll_once(s, cur);
+                if (r <= 0)
+                        break;
+                total += r;
+                CHECK(!cur->added_without_hold);
+                CHECK_INT(cur->holds, 1);
+                chunks += cur->opaque != last;
+                last = cur->opaque;
+                for (size_t i = 0; i < cur->n; i++)
+                        CHECK(inside(cur->opaque, cur->ptr[i], cur->len[i]));
+                if (++nb == 8) {
+                        for (int i = 0; i < 7; i++)
+                                deliver(&b[i]);
+                        b[0] = b[7];
+                        nb = 1;
+                }
+        }
+        CHECK_INT(total, n / line + 1);
+        CHECK(chunks >= 4); /* held chunks are not reused */
+        P->task_stop(s);
+        for (int i = 0; i < nb; i++)
+                deliver(&b[i]);
+        CHECK_INT(releases_pending, 0);
+        free(data);
+        ctx_free(&ctx);
+}
+
+static void test_missing_file(void)
+{
+        const char *path = path_of("missing");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        char errstr[256], want[200];
+        int r;
+        void *s;
+
+        unlink(path);
+        s = start(&ctx, path, "bulk", NULL, errstr, &r);
+        CHECK(r < 0);
+        CHECK(s == NULL);
+        snprintf(want, sizeof(want), "File not found: %s", path);
+        CHECK_STR(errstr, want);
+
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 0);
+        CHECK_INT(poll_once(s, &b), 0);
+        write_file(path, "w", "now\n", 4);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "now");
+        deliver(&b);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+static void test_read_error(void)
+{
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        char errstr[256] = "";
+        void *s = start_ok(&ctx, tmpdir, "tail", NULL);
+        int r;
+
+        batch_init(&b, 100);
+        r = P->source_poll(s, &b, errstr, sizeof(errstr));
+        CHECK(r < 0);
+        CHECK(strstr(errstr, tmpdir) != NULL);
+        CHECK(strstr(errstr, strerror(EISDIR)) != NULL);
+        P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+/* stdin: lines as usual, but no source offsets. */
+static void test_stdin(void)
+{
+        int saved = dup(STDIN_FILENO), fds[2];
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        CHECK(pipe(fds) == 0);
+        dup2(fds[0], STDIN_FILENO);
+        close(fds[0]);
+        s = start_ok(&ctx, NULL, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 0); /* nothing yet: must not block */
+        CHECK_INT(write(fds[1], "in1\nin2\n", 8), 8);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[1], "in2");
+        CHECK(b.off == NULL);
+        CHECK(ctx.asked == NULL);
+        deliver(&b);
+        close(fds[1]);
+        CHECK_INT(poll_once(s, &b), 0);
+        P->task_stop(s);
+        dup2(saved, STDIN_FILENO);
+        close(saved);
+        ctx_free(&ctx);
+}
+
+static const sl_config_def_t *find_def(const char *name)
+{
+        for (const sl_config_def_t *d = P->config; d->name; d++)
+                if (!strcmp(d->name, name))
+                        return d;
+        return NULL;
+}
+
+static void test_config_and_task_configs(void)
+{
+        const sl_config_def_t *topic = find_def("topic");
+        const sl_config_def_t *bs = find_def("batch.size");
+        const sl_config_def_t *mode = find_def("mode");
+        sl_strmap_t *cfg = sl_strmap_new(), *tc[3];
+        char errstr[128] = "";
+
+        CHECK_STR(P->class_name,
+                  "org.apache.kafka.connect.file.FileStreamSourceConnector");
+        CHECK(P->type == SL_CONNECTOR_SOURCE);
+        CHECK(find_def("file") && find_def("file")->default_value == NULL);
+        CHECK(topic && (topic->flags & SL_CFG_REQUIRED));
+        CHECK(topic && topic->validator("topic", "a,b", errstr, 128) < 0);
+        CHECK_STR(errstr, "Only a single topic is allowed");
+        CHECK(topic && topic->validator("topic", "ab", errstr, 128) == 0);
+        CHECK(bs && !strcmp(bs->default_value, "2000") && bs->min == 1);
+        CHECK(mode && !strcmp(mode->default_value, "tail"));
+
+        sl_strmap_set(cfg, "topic", "t");
+        sl_strmap_set(cfg, "file", "/x");
+        for (int i = 0; i < 3; i++)
+                tc[i] = sl_strmap_new();
+        CHECK_INT(P->task_configs(cfg, 3, tc, errstr, 128), 1);
+        CHECK(sl_strmap_equal(cfg, tc[0]));
+        for (int i = 0; i < 3; i++)
+                sl_strmap_destroy(tc[i]);
+        sl_strmap_destroy(cfg);
+}
+
+int main(void)
+{
+        char cmd[128];
+        snprintf(tmpdir, sizeof(tmpdir), "/tmp/sl_fsrc_XXXXXX");
+        if (!mkdtemp(tmpdir))
+                return 2;
+        sl_log_set_level(SL_LOG_ERROR);
+        RUN(test_line_terminators);
+        RUN(test_cr_at_end_waits);
+        RUN(test_line_across_chunk_boundary);
+        RUN(test_line_longer_than_chunk);
+        RUN(test_resume_from_offset);
+        RUN(test_file_shorter_than_offset);
+        RUN(test_batch_size_and_room);
+        RUN(test_bulk_final_unterminated_line);
+        RUN(test_tail_picks_up_appends);
+        RUN(test_zero_copy_and_release);
+        RUN(test_missing_file);
+        RUN(test_read_error);
+        RUN(test_stdin);
+        RUN(test_config_and_task_configs);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+        if (system(cmd) != 0)
+                return 2;
+        TEST_MAIN_END();
+}
