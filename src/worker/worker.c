@@ -18,7 +18,8 @@ struct sl_worker {
         sl_plugins_t *plugins;
         sl_offset_store_t *offsets;
         char *bootstrap;
-        rd_kafka_t *mock_rk; /* owns the embedded mock cluster */
+        rd_kafka_t *mock_rk; /* hosts the embedded mock cluster */
+        rd_kafka_mock_cluster_t *mock;
         pthread_mutex_t lock;
         char *cluster_id;
         char *worker_id;
@@ -68,6 +69,8 @@ static int start_embedded(sl_worker_t *w, char *errstr, size_t errstr_size) {
         rd_kafka_mock_cluster_t *mc;
 
         rd_kafka_conf_set(conf, "client.id", "sluice-embedded-mock", NULL, 0);
+        /* it never connects anywhere: its "no bootstrap.servers" notice is noise */
+        rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
         rd_kafka_conf_set_log_cb(conf, rdkafka_log);
         w->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
         if (!w->mock_rk) {
@@ -75,7 +78,7 @@ static int start_embedded(sl_worker_t *w, char *errstr, size_t errstr_size) {
                 return sl_seterr(errstr, errstr_size, SL_ERR_KAFKA,
                                  "Cannot start the embedded mock cluster: %s", err);
         }
-        mc = rd_kafka_mock_cluster_new(w->mock_rk, 1);
+        mc = w->mock = rd_kafka_mock_cluster_new(w->mock_rk, 1);
         if (!mc)
                 return sl_seterr(errstr, errstr_size, SL_ERR_KAFKA,
                                  "Cannot start the embedded mock cluster");
@@ -132,6 +135,8 @@ void sl_worker_destroy(sl_worker_t *w) {
         sl_plugins_destroy(w->plugins);
         sl_providers_destroy(w->providers);
         sl_strmap_destroy(w->config);
+        if (w->mock)
+                rd_kafka_mock_cluster_destroy(w->mock);
         if (w->mock_rk)
                 rd_kafka_destroy(w->mock_rk);
         free(w->bootstrap);
