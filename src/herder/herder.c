@@ -30,11 +30,20 @@ static void free_task_configs(sl_conn_t *c) {
         c->ntasks = 0;
 }
 
+/* Stop task i, keeping the topics it used as the connector's. */
+static void retire_task(sl_conn_t *c, int i) {
+        if (!c->tasks[i])
+                return;
+        if (!c->active_topics)
+                c->active_topics = sl_strmap_new();
+        sl_task_topics(c->tasks[i], c->active_topics, false);
+        sl_task_stop(c->tasks[i]);
+        c->tasks[i] = NULL;
+}
+
 static void conn_stop_tasks(sl_conn_t *c) {
-        for (int i = 0; i < c->ntasks; i++) {
-                sl_task_stop(c->tasks[i]);
-                c->tasks[i] = NULL;
-        }
+        for (int i = 0; i < c->ntasks; i++)
+                retire_task(c, i);
         free_task_configs(c);
         sl_strmap_destroy(c->resolved);
         c->resolved = NULL;
@@ -105,6 +114,17 @@ static void conn_start(sl_herder_t *h, sl_conn_t *c) {
                 conn_set_trace(c, *err ? err : "Connector failed to generate task configs");
                 return;
         }
+        /* before any task's client can auto-create them with 4 partitions */
+        if (sl_worker_embedded(h->worker)) {
+                for (const char *const *k = (const char *const[]){"topic", "topics", NULL}; *k;
+                     k++) {
+                        char **items = NULL;
+                        int nt = sl_config_list(sl_strmap_get(c->resolved, *k), &items);
+                        for (int i = 0; i < nt; i++)
+                                sl_worker_embedded_topic(h->worker, items[i]);
+                        sl_config_list_free(items, nt);
+                }
+        }
         c->task_configs = cfgs;
         c->ntasks = n;
         c->tasks = calloc((size_t)(n ? n : 1), sizeof(*c->tasks));
@@ -116,6 +136,7 @@ static void conn_start(sl_herder_t *h, sl_conn_t *c) {
 
 static void conn_free(sl_conn_t *c) {
         conn_stop_tasks(c);
+        sl_strmap_destroy(c->active_topics);
         sl_strmap_destroy(c->config);
         free(c->trace);
         free(c->name);
@@ -533,28 +554,33 @@ void sl_herder_task_status(sl_herder_t *h, const char *name, int task, sl_reply_
 
 void sl_herder_topics(sl_herder_t *h, const char *name, sl_reply_t *r) {
         WITH_CONN(h, name, r, "Connector %s not found", {
+                sl_strmap_t *set = c->active_topics ? sl_strmap_dup(c->active_topics)
+                                                    : sl_strmap_new();
                 sl_json_t *topics = sl_json_array();
                 sl_json_t *inner = sl_json_object();
-                sl_json_t *o = sl_json_object();
-                const char *t = c->resolved ? sl_strmap_get(c->resolved,
-                                              c->plugin->type == SL_CONNECTOR_SINK ? "topics"
-                                                                                   : "topic")
-                                            : NULL;
-                char **items = NULL;
-                int n = t ? sl_config_list(t, &items) : 0;
-                for (int i = 0; i < n; i++)
-                        sl_json_array_append(topics, sl_json_string(items[i]));
-                sl_config_list_free(items, n);
+
+                for (int i = 0; i < c->ntasks; i++)
+                        if (c->tasks[i])
+                                sl_task_topics(c->tasks[i], set, false);
+                for (size_t i = 0; i < sl_strmap_count(set); i++)
+                        sl_json_array_append(topics, sl_json_string(sl_strmap_key_at(set, i)));
+                sl_strmap_destroy(set);
                 sl_json_object_set(inner, "topics", topics);
-                sl_json_object_set(o, c->name, inner);
                 r->status = 200;
-                r->body = o;
+                r->body = sl_json_object();
+                sl_json_object_set(r->body, c->name, inner);
         });
 }
 
 void sl_herder_topics_reset(sl_herder_t *h, const char *name, sl_reply_t *r) {
         WITH_CONN(h, name, r, "Connector %s not found", {
-                (void)c;
+                sl_strmap_t *scratch = sl_strmap_new();
+                for (int i = 0; i < c->ntasks; i++)
+                        if (c->tasks[i])
+                                sl_task_topics(c->tasks[i], scratch, true);
+                sl_strmap_destroy(scratch);
+                if (c->active_topics)
+                        sl_strmap_clear(c->active_topics);
                 r->status = 202;
         });
 }
@@ -612,8 +638,7 @@ static bool task_failed(sl_conn_t *c, int i) {
 }
 
 static void restart_task(sl_herder_t *h, sl_conn_t *c, int i) {
-        sl_task_stop(c->tasks[i]);
-        c->tasks[i] = NULL;
+        retire_task(c, i);
         start_task(h, c, i);
 }
 

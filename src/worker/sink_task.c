@@ -166,6 +166,7 @@ static bool put_batch(sink_run_t *s, rd_kafka_message_t **msgs, size_t n) {
                 rd_kafka_timestamp_type_t tstype;
 
                 recs[i].topic = topic;
+                sl_task_track_topic(t, topic);
                 recs[i].partition = m->partition;
                 recs[i].offset = m->offset;
                 recs[i].timestamp = rd_kafka_message_timestamp(m, &tstype);

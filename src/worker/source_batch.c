@@ -127,6 +127,7 @@ int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
                 return SL_ERR_STATE;
         if (!rec->topic || !*rec->topic)
                 return SL_ERR_INVALID;
+        sl_task_track_topic(b->task, rec->topic);
         r = &b->recs[b->n];
         memset(r, 0, sizeof(*r));
         r->topic_off = b->arena.len;

@@ -75,7 +75,10 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
         atomic_init(&t->paused, paused);
         atomic_init(&t->status, SL_STATE_UNASSIGNED);
         atomic_init(&t->delivery_failed, false);
+        atomic_init(&t->topics_cleared, false);
         pthread_mutex_init(&t->lock, NULL);
+        pthread_mutex_init(&t->topics_lock, NULL);
+        t->topics = sl_strmap_new();
         if (pthread_create(&t->thread, NULL, task_main, t) != 0) {
                 sl_task_fail(t, "Cannot start the task thread");
                 t->thread = 0;
@@ -98,6 +101,9 @@ void sl_task_stop(sl_task_t *t) {
         sl_strmap_destroy(t->config);
         free(t->connector);
         free(t->trace);
+        free(t->last_topic);
+        sl_strmap_destroy(t->topics);
+        pthread_mutex_destroy(&t->topics_lock);
         pthread_mutex_destroy(&t->lock);
         free(t);
 }
@@ -112,6 +118,32 @@ char *sl_task_trace(sl_task_t *t) {
         s = t->trace ? strdup(t->trace) : NULL;
         pthread_mutex_unlock(&t->lock);
         return s;
+}
+
+void sl_task_track_topic(sl_task_t *t, const char *topic) {
+        if (atomic_load(&t->topics_cleared) && atomic_exchange(&t->topics_cleared, false)) {
+                free(t->last_topic);
+                t->last_topic = NULL;
+        }
+        if (t->last_topic && !strcmp(t->last_topic, topic))
+                return;
+        sl_worker_embedded_topic(t->worker, topic);
+        pthread_mutex_lock(&t->topics_lock);
+        sl_strmap_set(t->topics, topic, "");
+        pthread_mutex_unlock(&t->topics_lock);
+        free(t->last_topic);
+        t->last_topic = strdup(topic);
+}
+
+void sl_task_topics(sl_task_t *t, sl_strmap_t *into, bool clear) {
+        pthread_mutex_lock(&t->topics_lock);
+        for (size_t i = 0; i < sl_strmap_count(t->topics); i++)
+                sl_strmap_set(into, sl_strmap_key_at(t->topics, i), "");
+        if (clear) {
+                sl_strmap_clear(t->topics);
+                atomic_store(&t->topics_cleared, true);
+        }
+        pthread_mutex_unlock(&t->topics_lock);
 }
 
 /* ------------------------------------------------ plugin-facing context */

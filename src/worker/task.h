@@ -31,5 +31,8 @@ void sl_task_stop(sl_task_t *t);
 sl_state_t sl_task_state(sl_task_t *t);
 /* malloc'd failure trace or NULL */
 char *sl_task_trace(sl_task_t *t);
+/* Topics the task produced to or consumed from (KIP-558): copies them
+ * into into, optionally clearing the task's set. */
+void sl_task_topics(sl_task_t *t, sl_strmap_t *into, bool clear);
 
 #endif

@@ -24,6 +24,10 @@ struct sl_task_ctx {
         pthread_mutex_t lock; /* trace */
         char *trace;
         sl_converter_t *key_conv, *value_conv;
+        pthread_mutex_t topics_lock;
+        sl_strmap_t *topics; /* active topics */
+        char *last_topic;    /* task thread only: skips the lock */
+        atomic_bool topics_cleared; /* tells the task thread to forget last_topic */
         rd_kafka_t *rk;
 
         /* source: batches in poll order, oldest first */
@@ -38,6 +42,8 @@ struct sl_task_ctx {
 void sl_task_fail(sl_task_t *t, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 int64_t sl_now_ms(void);
+/* Record a topic as active (task thread). */
+void sl_task_track_topic(sl_task_t *t, const char *topic);
 
 void sl_source_task_run(sl_task_t *t);
 void sl_sink_task_run(sl_task_t *t);

@@ -22,6 +22,7 @@ struct sl_worker {
         rd_kafka_mock_cluster_t *mock;
         pthread_mutex_t lock;
         char *cluster_id;
+        sl_strmap_t *embedded_topics; /* created on the mock so far */
         char *worker_id;
         int64_t flush_interval_ms;
         int64_t shutdown_timeout_ms;
@@ -142,6 +143,7 @@ void sl_worker_destroy(sl_worker_t *w) {
         free(w->bootstrap);
         free(w->cluster_id);
         free(w->worker_id);
+        sl_strmap_destroy(w->embedded_topics);
         pthread_mutex_destroy(&w->lock);
         free(w);
 }
@@ -169,6 +171,26 @@ void sl_worker_set_rest_port(sl_worker_t *w, int port) {
         snprintf(id, sizeof(id), "%s:%d", host, aport && *aport ? atoi(aport) : port);
         free(w->worker_id);
         w->worker_id = strdup(id);
+}
+
+void sl_worker_embedded_topic(sl_worker_t *w, const char *topic) {
+        rd_kafka_resp_err_t err;
+
+        if (!w->mock || !topic || !*topic)
+                return;
+        pthread_mutex_lock(&w->lock);
+        if (!w->embedded_topics)
+                w->embedded_topics = sl_strmap_new();
+        if (!sl_strmap_has(w->embedded_topics, topic)) {
+                /* the mock would otherwise auto-create 4 partitions, which
+                 * reorders a single file's lines */
+                err = rd_kafka_mock_topic_create(w->mock, topic, 1, 1);
+                if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                        sl_warn(LOGGER, "Embedded mock: cannot create topic %s: %s", topic,
+                                rd_kafka_err2str(err));
+                sl_strmap_set(w->embedded_topics, topic, "");
+        }
+        pthread_mutex_unlock(&w->lock);
 }
 
 const char *sl_worker_cluster_id(sl_worker_t *w) {

@@ -43,6 +43,10 @@ rd_kafka_conf_t *sl_worker_consumer_conf(sl_worker_t *w, const char *name, int t
 /* A short-lived admin/metadata client (producer type). */
 rd_kafka_t *sl_worker_admin_client(sl_worker_t *w, char *errstr, size_t errstr_size);
 
+/* On the embedded mock, create topic with one partition (as a default
+ * Kafka broker would auto-create it) unless it exists; no-op otherwise. */
+void sl_worker_embedded_topic(sl_worker_t *w, const char *topic);
+
 /* The connector's key/value converters: its own key.converter /
  * value.converter (with its key.converter.* settings) or the worker's. */
 int sl_worker_converters(const sl_worker_t *w, const sl_strmap_t *config,
