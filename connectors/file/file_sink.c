@@ -31,23 +31,6 @@ typedef struct file_sink {
         sl_buf_t buf;
 } file_sink_t;
 
-static int sink_task_configs(const sl_strmap_t *config, int max_tasks,
-                             sl_strmap_t **task_configs, char *errstr,
-                             size_t errstr_size)
-{
-        (void)errstr;
-        (void)errstr_size;
-        if (max_tasks < 1)
-                return 0;
-        /* Kafka returns tasks.max copies, but several tasks appending to
-         * one file interleave their lines. */
-        for (size_t i = 0; i < sl_strmap_count(config); i++)
-                if (sl_strmap_set(task_configs[0], sl_strmap_key_at(config, i),
-                                  sl_strmap_value_at(config, i)) < 0)
-                        return SL_ERR_NOMEM;
-        return 1;
-}
-
 static const char *sink_name(const file_sink_t *s)
 {
         return s->path ? s->path : "stdout";
@@ -169,7 +152,7 @@ const sl_connector_plugin_t sl_file_sink_plugin = {
         .class_name = "org.apache.kafka.connect.file.FileStreamSinkConnector",
         .version = FILE_SINK_VERSION,
         .config = file_sink_config,
-        .task_configs = sink_task_configs,
+        .task_configs = sl_file_task_configs,
         .task_start = sink_task_start,
         .task_stop = sink_task_stop,
         .sink_put = sink_put,

@@ -115,22 +115,6 @@ typedef struct file_source {
         sl_json_t *offset_pos; /* node inside offset, updated per batch */
 } file_source_t;
 
-static int source_task_configs(const sl_strmap_t *config, int max_tasks,
-                               sl_strmap_t **task_configs, char *errstr,
-                               size_t errstr_size)
-{
-        (void)errstr;
-        (void)errstr_size;
-        if (max_tasks < 1)
-                return 0;
-        /* A file has one reader position; more tasks would duplicate it. */
-        for (size_t i = 0; i < sl_strmap_count(config); i++)
-                if (sl_strmap_set(task_configs[0], sl_strmap_key_at(config, i),
-                                  sl_strmap_value_at(config, i)) < 0)
-                        return SL_ERR_NOMEM;
-        return 1;
-}
-
 static void resume_position(file_source_t *t)
 {
         struct stat st;
@@ -475,7 +459,7 @@ const sl_connector_plugin_t sl_file_source_plugin = {
         .class_name = "org.apache.kafka.connect.file.FileStreamSourceConnector",
         .version = FILE_SOURCE_VERSION,
         .config = file_source_config,
-        .task_configs = source_task_configs,
+        .task_configs = sl_file_task_configs,
         .task_start = source_task_start,
         .task_stop = source_task_stop,
         .source_poll = source_poll,

@@ -110,6 +110,11 @@ void sl_strmap_clear(sl_strmap_t *m);
 /* Entries whose key starts with prefix, with the prefix stripped. */
 sl_strmap_t *sl_strmap_with_prefix(const sl_strmap_t *m, const char *prefix);
 bool sl_strmap_equal(const sl_strmap_t *a, const sl_strmap_t *b);
+/* Copies every entry of src into dst, replacing values of keys dst already
+ * has (in place) and appending the others in src's order. 0, or
+ * SL_ERR_NOMEM after which dst may hold only part of src (SL_ERR_INVALID
+ * for a NULL dst). */
+int sl_strmap_merge(sl_strmap_t *dst, const sl_strmap_t *src);
 
 /* ----------------------------------------------------------- sl_json_t */
 

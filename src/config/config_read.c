@@ -25,6 +25,20 @@ static size_t trimmed(const char *s, size_t n, const char **bp)
         return n;
 }
 
+/* strtoll/strtod need a terminated copy of the trimmed text; false when
+ * that is empty or does not fit in buf. */
+static bool trimmed_copy(const char *v, char *buf, size_t size)
+{
+        const char *b;
+        size_t n = trimmed(v, strlen(v), &b);
+
+        if (n == 0 || n >= size)
+                return false;
+        memcpy(buf, b, n);
+        buf[n] = '\0';
+        return true;
+}
+
 const char *sl_config_str(const sl_strmap_t *cfg, const char *key)
 {
         return cfg ? sl_strmap_get(cfg, key) : NULL;
@@ -32,18 +46,12 @@ const char *sl_config_str(const sl_strmap_t *cfg, const char *key)
 
 int64_t sl_config_long(const sl_strmap_t *cfg, const char *key, int64_t def)
 {
-        const char *v = sl_config_str(cfg, key), *b;
+        const char *v = sl_config_str(cfg, key);
         char buf[32], *end;
-        size_t n;
         long long l;
 
-        if (!v)
+        if (!v || !trimmed_copy(v, buf, sizeof(buf)))
                 return def;
-        n = trimmed(v, strlen(v), &b);
-        if (n == 0 || n >= sizeof(buf))
-                return def;
-        memcpy(buf, b, n);
-        buf[n] = '\0';
         errno = 0;
         l = strtoll(buf, &end, 10);
         if (errno || *end)
@@ -68,18 +76,12 @@ bool sl_config_bool(const sl_strmap_t *cfg, const char *key, bool def)
 
 double sl_config_double(const sl_strmap_t *cfg, const char *key, double def)
 {
-        const char *v = sl_config_str(cfg, key), *b;
+        const char *v = sl_config_str(cfg, key);
         char buf[128], *end;
-        size_t n;
         double d;
 
-        if (!v)
+        if (!v || !trimmed_copy(v, buf, sizeof(buf)))
                 return def;
-        n = trimmed(v, strlen(v), &b);
-        if (n == 0 || n >= sizeof(buf))
-                return def;
-        memcpy(buf, b, n);
-        buf[n] = '\0';
         errno = 0;
         d = strtod(buf, &end);
         if (*end || errno == ERANGE)

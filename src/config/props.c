@@ -1,6 +1,7 @@
 /* java.util.Properties load() semantics, so worker and connector .properties
  * files written for Kafka Connect read the same way here. */
 #include "config/props.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,57 +15,6 @@ static int is_ws(char c)
         return c == ' ' || c == '\t' || c == '\f';
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-/* Four hex digits at s[0..3] (caller checked the length), or -1. */
-static long hex4(const char *s)
-{
-        long v = 0;
-        for (int k = 0; k < 4; k++) {
-                int h = hexval(s[k]);
-                if (h < 0)
-                        return -1;
-                v = v * 16 + h;
-        }
-        return v;
-}
-
-static int put_utf8(sl_buf_t *b, unsigned long cp)
-{
-        char u[4];
-        size_t n;
-
-        if (cp < 0x80) {
-                u[0] = (char)cp;
-                n = 1;
-        } else if (cp < 0x800) {
-                u[0] = (char)(0xC0 | (cp >> 6));
-                u[1] = (char)(0x80 | (cp & 0x3F));
-                n = 2;
-        } else if (cp < 0x10000) {
-                u[0] = (char)(0xE0 | (cp >> 12));
-                u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                u[2] = (char)(0x80 | (cp & 0x3F));
-                n = 3;
-        } else {
-                u[0] = (char)(0xF0 | (cp >> 18));
-                u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-                u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                u[3] = (char)(0x80 | (cp & 0x3F));
-                n = 4;
-        }
-        return sl_buf_append(b, u, n);
-}
-
 /* Java strings are UTF-16, so \uD83D\uDE00 names one code point; a lone
  * surrogate cannot be written as UTF-8 and becomes U+FFFD. */
 static int unescape_u(const char *s, size_t n, size_t *ip, sl_buf_t *out)
@@ -72,22 +22,21 @@ static int unescape_u(const char *s, size_t n, size_t *ip, sl_buf_t *out)
         size_t i = *ip; /* just past "\u" */
         long cu, lo;
 
-        if (n - i < 4 || (cu = hex4(s + i)) < 0)
+        if ((cu = sl_hex4_read(s + i, n - i)) < 0)
                 return PROPS_MALFORMED_U;
         i += 4;
         if (cu >= 0xD800 && cu <= 0xDBFF && n - i >= 6 && s[i] == '\\' &&
-            s[i + 1] == 'u' && (lo = hex4(s + i + 2)) >= 0xDC00 &&
+            s[i + 1] == 'u' &&
+            (lo = sl_hex4_read(s + i + 2, n - i - 2)) >= 0xDC00 &&
             lo <= 0xDFFF) {
-                i += 6;
-                *ip = i;
-                return put_utf8(out, 0x10000 + (((unsigned long)cu - 0xD800)
-                                                 << 10) +
-                                             ((unsigned long)lo - 0xDC00));
+                *ip = i + 6;
+                return sl_utf8_put(out, sl_utf16_join((uint32_t)cu,
+                                                      (uint32_t)lo));
         }
         *ip = i;
         if (cu >= 0xD800 && cu <= 0xDFFF)
                 cu = 0xFFFD;
-        return put_utf8(out, (unsigned long)cu);
+        return sl_utf8_put(out, (uint32_t)cu);
 }
 
 static int unescape(const char *s, size_t n, sl_buf_t *out)

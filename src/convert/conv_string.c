@@ -52,18 +52,8 @@ static int str_to_data(void *state, const char *topic, const void *data,
 {
         (void)state;
         (void)topic;
-        sl_json_t *schema = sl_conv_optional_schema("string");
-        sl_json_t *v =
-                data ? sl_conv_ref_node(SL_JSON_STRING, data, len) : NULL;
-        if (!schema || (data && !v)) {
-                sl_json_free(schema);
-                sl_json_free(v);
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONVERT,
-                                 "StringConverter: out of memory");
-        }
-        *schemap = schema;
-        *valuep = v;
-        return 0;
+        return sl_conv_raw_to_data("StringConverter", SL_JSON_STRING, data,
+                                   len, schemap, valuep, errstr, errstr_size);
 }
 
 const sl_converter_ops_t sl_conv_string_ops = {

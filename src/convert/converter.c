@@ -114,6 +114,11 @@ const char *sl_conv_schema_type(const sl_json_t *schema)
                        : NULL;
 }
 
+bool sl_conv_type_is(const char *t, const char *want)
+{
+        return t && !strcmp(t, want);
+}
+
 const char *sl_conv_type_upper(const char *t)
 {
         static const char *const map[][2] = {
@@ -202,6 +207,13 @@ int sl_conv_decimal_scale(const sl_json_t *schema, int32_t *scale)
         return SL_ERR_CONVERT;
 }
 
+bool sl_conv_schema_is_decimal(const sl_json_t *schema)
+{
+        const sl_json_t *n = sl_json_object_get(schema, "name");
+        return n && n->type == SL_JSON_STRING &&
+               !strcmp(n->u.str.ptr, SL_DECIMAL_LOGICAL);
+}
+
 sl_json_t *sl_conv_optional_schema(const char *type)
 {
         sl_json_t *s = sl_json_object();
@@ -225,4 +237,22 @@ sl_json_t *sl_conv_ref_node(sl_json_type_t type, const void *p, size_t n)
         v->u.str.ptr = (char *)p;
         v->u.str.len = n;
         return v;
+}
+
+int sl_conv_raw_to_data(const char *who, sl_json_type_t type,
+                        const void *data, size_t len, sl_json_t **schemap,
+                        sl_json_t **valuep, char *errstr, size_t errstr_size)
+{
+        sl_json_t *schema = sl_conv_optional_schema(
+                type == SL_JSON_STRING ? "string" : "bytes");
+        sl_json_t *v = data ? sl_conv_ref_node(type, data, len) : NULL;
+        if (!schema || (data && !v)) {
+                sl_json_free(schema);
+                sl_json_free(v);
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONVERT,
+                                 "%s: out of memory", who);
+        }
+        *schemap = schema;
+        *valuep = v;
+        return 0;
 }

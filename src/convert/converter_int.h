@@ -4,6 +4,14 @@
 
 #include "convert/converter.h"
 
+/* Writers chain many appends; any failure ends the call with its code. */
+#define TRY(x)                                                                 \
+        do {                                                                   \
+                int _rc = (x);                                                 \
+                if (_rc < 0)                                                   \
+                        return _rc;                                            \
+        } while (0)
+
 /* One statically initialised table entry per converter class. */
 typedef struct sl_converter_ops {
         const char *class_name;
@@ -26,6 +34,8 @@ extern const sl_converter_ops_t sl_conv_bytearray_ops;
 
 /* The schema's "type" string, or NULL (schemaless / malformed). */
 const char *sl_conv_schema_type(const sl_json_t *schema);
+/* t (a schema type string, or NULL) is the type named want. */
+bool sl_conv_type_is(const char *t, const char *want);
 /* Connect's Schema.Type name for a JSON type name ("float" -> FLOAT32). */
 const char *sl_conv_type_upper(const char *json_type);
 bool sl_conv_schema_optional(const sl_json_t *schema);
@@ -39,11 +49,19 @@ int sl_conv_cfg_bool(const sl_strmap_t *cfg, const char *key, bool def,
 sl_json_t *sl_conv_optional_schema(const char *type);
 /* A heap STRING/BYTES node borrowing p (not copied, not freed). */
 sl_json_t *sl_conv_ref_node(sl_json_type_t type, const void *p, size_t n);
+/* to_data of the pass-through converters: an optional "string" or "bytes"
+ * schema (by type, SL_JSON_STRING or SL_JSON_BYTES) and a value borrowing
+ * data, NULL for NULL data. who names the converter in errors. */
+int sl_conv_raw_to_data(const char *who, sl_json_type_t type,
+                        const void *data, size_t len, sl_json_t **schemap,
+                        sl_json_t **valuep, char *errstr, size_t errstr_size);
 
 #define SL_DECIMAL_LOGICAL "org.apache.kafka.connect.data.Decimal"
 
 /* Decimal logical type: the "scale" parameter; 0 when absent. */
 int sl_conv_decimal_scale(const sl_json_t *schema, int32_t *scale);
+/* The schema is named as the Decimal logical type. */
+bool sl_conv_schema_is_decimal(const sl_json_t *schema);
 
 /* ---- value text (values.c) */
 

@@ -8,13 +8,6 @@
 
 #include "convert/converter_int.h"
 
-#define TRY(x)                                                                 \
-        do {                                                                   \
-                int _rc = (x);                                                 \
-                if (_rc < 0)                                                   \
-                        return _rc;                                            \
-        } while (0)
-
 /* Shortest decimal digits that read back as the same double (or float),
  * which is what Java's Double/Float.toString print since JDK 19. Java
  * always shows two digits ("d.d"), and picks the closest two-digit value
@@ -180,18 +173,6 @@ done:
 
 /* ----------------------------------------------------------- toString */
 
-static const sl_json_t *sub(const sl_json_t *schema, const char *key)
-{
-        return schema && schema->type == SL_JSON_OBJECT
-                       ? sl_json_object_get(schema, key)
-                       : NULL;
-}
-
-static bool is_type(const char *t, const char *want)
-{
-        return t && !strcmp(t, want);
-}
-
 static int to_str(const sl_json_t *schema, const sl_json_t *v, sl_buf_t *out);
 
 static int map_entry(const sl_json_t *schema, const sl_json_t *k,
@@ -201,17 +182,17 @@ static int map_entry(const sl_json_t *schema, const sl_json_t *k,
         if (!first)
                 TRY(sl_buf_puts(out, ", "));
         if (k)
-                TRY(to_str(sub(schema, "keys"), k, out));
+                TRY(to_str(sl_json_object_get(schema, "keys"), k, out));
         else
                 TRY(sl_buf_puts(out, kstr));
         TRY(sl_buf_putc(out, '='));
-        return to_str(sub(schema, "values"), v, out);
+        return to_str(sl_json_object_get(schema, "values"), v, out);
 }
 
 static int struct_str(const sl_json_t *schema, const sl_json_t *v,
                       sl_buf_t *out)
 {
-        const sl_json_t *fields = sub(schema, "fields");
+        const sl_json_t *fields = sl_json_object_get(schema, "fields");
         bool first = true;
         TRY(sl_buf_puts(out, "Struct{"));
         for (size_t i = 0; fields && fields->type == SL_JSON_ARRAY &&
@@ -237,7 +218,7 @@ static int array_str(const sl_json_t *schema, const sl_json_t *v,
 {
         const char *t = sl_conv_schema_type(schema);
         size_t n = v->u.arr.len;
-        if (is_type(t, "map")) {
+        if (sl_conv_type_is(t, "map")) {
                 /* Non-string-keyed maps travel as [key, value] pairs. */
                 TRY(sl_buf_putc(out, '{'));
                 for (size_t i = 0; i < n; i++) {
@@ -254,7 +235,8 @@ static int array_str(const sl_json_t *schema, const sl_json_t *v,
         for (size_t i = 0; i < n; i++) {
                 if (i)
                         TRY(sl_buf_puts(out, ", "));
-                TRY(to_str(sub(schema, "items"), v->u.arr.items[i], out));
+                TRY(to_str(sl_json_object_get(schema, "items"),
+                           v->u.arr.items[i], out));
         }
         return sl_buf_putc(out, ']');
 }
@@ -270,19 +252,20 @@ static int to_str(const sl_json_t *schema, const sl_json_t *v, sl_buf_t *out)
         case SL_JSON_BOOL:
                 return sl_buf_puts(out, v->u.b ? "true" : "false");
         case SL_JSON_INT:
-                if (is_type(t, "float") || is_type(t, "double"))
-                        return sl_format_java_double((double)v->u.i,
-                                                     is_type(t, "float"), out);
+                if (sl_conv_type_is(t, "float") ||
+                    sl_conv_type_is(t, "double"))
+                        return sl_format_java_double(
+                                (double)v->u.i, sl_conv_type_is(t, "float"),
+                                out);
                 return sl_buf_printf(out, "%" PRId64, v->u.i);
         case SL_JSON_DOUBLE:
-                return sl_format_java_double(v->u.d, is_type(t, "float"), out);
+                return sl_format_java_double(v->u.d,
+                                             sl_conv_type_is(t, "float"), out);
         case SL_JSON_STRING:
                 return sl_buf_append(out, v->u.str.ptr, v->u.str.len);
         case SL_JSON_BYTES: {
-                const sl_json_t *name = sub(schema, "name");
                 int32_t scale;
-                if (name && name->type == SL_JSON_STRING &&
-                    !strcmp(name->u.str.ptr, SL_DECIMAL_LOGICAL) &&
+                if (sl_conv_schema_is_decimal(schema) &&
                     sl_conv_decimal_scale(schema, &scale) == 0)
                         return sl_format_decimal(
                                 (const unsigned char *)v->u.str.ptr,
@@ -292,7 +275,7 @@ static int to_str(const sl_json_t *schema, const sl_json_t *v, sl_buf_t *out)
         case SL_JSON_ARRAY:
                 return array_str(schema, v, out);
         case SL_JSON_OBJECT:
-                if (is_type(t, "struct"))
+                if (sl_conv_type_is(t, "struct"))
                         return struct_str(schema, v, out);
                 TRY(sl_buf_putc(out, '{'));
                 for (size_t i = 0; i < v->u.obj.len; i++)

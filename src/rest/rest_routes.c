@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "rest/rest.h"
+#include "util/utf8.h"
 
 #define ROUTES_LOGGER "rest"
 #define MAX_SEGS 8
@@ -47,17 +48,6 @@ typedef struct route {
 
 /* ------------------------------------------------------------- decoding */
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Malloc'd percent-decoding of s[0..n); invalid escapes stay literal.
  * NULL when a %00 would truncate the C string (or out of memory). */
 static char *pct_decode(const char *s, size_t n)
@@ -71,8 +61,8 @@ static char *pct_decode(const char *s, size_t n)
                 int hi, lo;
 
                 if (s[i] == '%' && i + 2 < n &&
-                    (hi = hexval(s[i + 1])) >= 0 &&
-                    (lo = hexval(s[i + 2])) >= 0) {
+                    (hi = sl_hex_digit((unsigned char)s[i + 1])) >= 0 &&
+                    (lo = sl_hex_digit((unsigned char)s[i + 2])) >= 0) {
                         char c = (char)(hi << 4 | lo);
 
                         if (c == '\0') {

@@ -148,6 +148,18 @@ const char *sl_strmap_value_at(const sl_strmap_t *m, size_t i)
         return m && i < m->len ? m->vals[i] : NULL;
 }
 
+int sl_strmap_merge(sl_strmap_t *dst, const sl_strmap_t *src)
+{
+        if (!dst)
+                return SL_ERR_INVALID;
+        for (size_t i = 0; i < sl_strmap_count(src); i++) {
+                int r = sl_strmap_set(dst, src->keys[i], src->vals[i]);
+                if (r)
+                        return r;
+        }
+        return 0;
+}
+
 sl_strmap_t *sl_strmap_dup(const sl_strmap_t *m)
 {
         return sl_strmap_with_prefix(m, "");

@@ -151,6 +151,26 @@ static void apply_pause(sink_run_t *s) {
         s->paused_applied = want;
 }
 
+/* Headers of m as sl_header_t views into the message (valid while m is). */
+static size_t message_headers(rd_kafka_message_t *m, sl_header_t **out) {
+        rd_kafka_headers_t *hdrs = NULL;
+        size_t n;
+
+        *out = NULL;
+        if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || !hdrs)
+                return 0;
+        n = rd_kafka_header_cnt(hdrs);
+        *out = calloc(n ? n : 1, sizeof(**out));
+        for (size_t i = 0; *out && i < n; i++) {
+                const void *v;
+                size_t len;
+                rd_kafka_header_get_all(hdrs, i, &(*out)[i].key, &v, &len);
+                (*out)[i].value = v;
+                (*out)[i].value_len = len;
+        }
+        return *out ? n : 0;
+}
+
 /* Convert and put one batch of messages; returns false when the task
  * failed. */
 static bool put_batch(sink_run_t *s, rd_kafka_message_t **msgs, size_t n) {
@@ -170,6 +190,7 @@ static bool put_batch(sink_run_t *s, rd_kafka_message_t **msgs, size_t n) {
                 recs[i].partition = m->partition;
                 recs[i].offset = m->offset;
                 recs[i].timestamp = rd_kafka_message_timestamp(m, &tstype);
+                recs[i].header_cnt = message_headers(m, (sl_header_t **)&recs[i].headers);
                 if (sl_converter_to_data(t->key_conv, topic, m->key, m->key_len, &nodes[4 * i],
                                          &nodes[4 * i + 1], err, sizeof(err)) != 0 ||
                     sl_converter_to_data(t->value_conv, topic, m->payload, m->len,
@@ -197,6 +218,8 @@ static bool put_batch(sink_run_t *s, rd_kafka_message_t **msgs, size_t n) {
                 sl_task_fail(t, "Out of memory");
         for (size_t i = 0; nodes && i < n * 4; i++)
                 sl_json_free(nodes[i]);
+        for (size_t i = 0; recs && i < n; i++)
+                free((void *)recs[i].headers);
         free(nodes);
         free(recs);
         return ok;

@@ -23,10 +23,6 @@ const sl_config_def_t sl_worker_config_defs[] = {
         {.name = "offset.flush.interval.ms", .type = SL_CFG_LONG, .default_value = "60000",
          .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_LOW, .group = G_COMMON,
          .documentation = "Interval at which tasks commit offsets."},
-        {.name = "offset.flush.timeout.ms", .type = SL_CFG_LONG, .default_value = "5000",
-         .flags = SL_CFG_MIN, .min = 0, .importance = SL_CFG_LOW, .group = G_COMMON,
-         .documentation = "Maximum time to wait for records to be delivered before an "
-                          "offset commit."},
         {.name = "task.shutdown.graceful.timeout.ms", .type = SL_CFG_LONG,
          .default_value = "5000", .flags = SL_CFG_MIN, .min = 0, .importance = SL_CFG_LOW,
          .group = G_COMMON,

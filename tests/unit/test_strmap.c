@@ -184,6 +184,51 @@ static void test_equal_order_insensitive(void)
         sl_strmap_destroy(b);
 }
 
+static void test_merge(void)
+{
+        sl_strmap_t *dst = sl_strmap_new(), *src = sl_strmap_new();
+        sl_strmap_set(dst, "a", "1");
+        sl_strmap_set(dst, "b", "2");
+        sl_strmap_set(src, "c", "3");
+        sl_strmap_set(src, "b", "two");
+        sl_strmap_set(src, "d", "");
+        CHECK_INT(sl_strmap_merge(dst, src), 0);
+        CHECK_INT(sl_strmap_count(dst), 4);
+        /* Replaced values keep their place; new keys follow in src order. */
+        CHECK_STR(sl_strmap_key_at(dst, 0), "a");
+        CHECK_STR(sl_strmap_value_at(dst, 0), "1");
+        CHECK_STR(sl_strmap_key_at(dst, 1), "b");
+        CHECK_STR(sl_strmap_value_at(dst, 1), "two");
+        CHECK_STR(sl_strmap_key_at(dst, 2), "c");
+        CHECK_STR(sl_strmap_key_at(dst, 3), "d");
+        CHECK_STR(sl_strmap_value_at(dst, 3), "");
+        /* src is left as it was, and dst holds copies. */
+        CHECK_INT(sl_strmap_count(src), 3);
+        CHECK_STR(sl_strmap_get(src, "b"), "two");
+        sl_strmap_set(src, "c", "changed");
+        CHECK_STR(sl_strmap_get(dst, "c"), "3");
+        sl_strmap_destroy(src);
+        CHECK_STR(sl_strmap_get(dst, "d"), "");
+        sl_strmap_destroy(dst);
+}
+
+static void test_merge_edge_cases(void)
+{
+        sl_strmap_t *m = sl_strmap_new(), *empty = sl_strmap_new();
+        sl_strmap_set(m, "a", "1");
+        CHECK_INT(sl_strmap_merge(m, NULL), 0);
+        CHECK_INT(sl_strmap_merge(m, empty), 0);
+        CHECK_INT(sl_strmap_count(m), 1);
+        CHECK_INT(sl_strmap_merge(empty, m), 0);
+        CHECK(sl_strmap_equal(empty, m));
+        CHECK_INT(sl_strmap_merge(m, m), 0);
+        CHECK_INT(sl_strmap_count(m), 1);
+        CHECK_STR(sl_strmap_get(m, "a"), "1");
+        CHECK_INT(sl_strmap_merge(NULL, m), SL_ERR_INVALID);
+        sl_strmap_destroy(empty);
+        sl_strmap_destroy(m);
+}
+
 int main(void)
 {
         RUN(test_set_get);
@@ -197,5 +242,7 @@ int main(void)
         RUN(test_dup_is_independent);
         RUN(test_with_prefix);
         RUN(test_equal_order_insensitive);
+        RUN(test_merge);
+        RUN(test_merge_edge_cases);
         TEST_MAIN_END();
 }
