@@ -15,6 +15,7 @@ typedef struct sink_run {
         rd_kafka_topic_partition_list_t *positions;
         bool paused_applied;
         bool failed;
+        bool closing; /* shutting down: never block on the coordinator */
 } sink_run_t;
 
 static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_partition_t **out) {
@@ -26,8 +27,11 @@ static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_par
         }
 }
 
-/* Flush the plugin, then commit what it has made durable. */
-static int flush_and_commit(sink_run_t *s) {
+/* Flush the plugin, then commit what it has made durable. A sync commit
+ * (rebalance) makes sure the next owner starts after it; otherwise the
+ * commit is async as in Kafka Connect, so an unreachable coordinator never
+ * stalls the task: a commit that fails only means redelivery. */
+static int flush_and_commit(sink_run_t *s, bool sync) {
         sl_task_t *t = s->t;
         char err[1024] = "";
         rd_kafka_topic_partition_list_t *commit;
@@ -47,7 +51,7 @@ static int flush_and_commit(sink_run_t *s) {
                                                           s->positions->elems[i].partition)
                                 ->offset = s->positions->elems[i].offset;
         if (commit->cnt > 0) {
-                kerr = rd_kafka_commit(t->rk, commit, 0);
+                kerr = rd_kafka_commit(t->rk, commit, !(sync && !s->closing));
                 if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
                         sl_warn(LOGGER, "%s-%d: offset commit failed (will retry): %s",
                                 t->connector, t->id, rd_kafka_err2str(kerr));
@@ -86,7 +90,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 sl_info(LOGGER, "%s-%d: assigned %d partition(s)", t->connector, t->id,
                         parts->cnt);
         } else {
-                flush_and_commit(s);
+                flush_and_commit(s, true);
                 if (t->plugin->sink_close && tps)
                         t->plugin->sink_close(t->state, tps, (size_t)parts->cnt);
                 positions_remove(s, parts);
@@ -270,16 +274,52 @@ static void run_loop(sink_run_t *s) {
                         break;
                 }
                 if (sl_now_ms() - last_commit >= interval) {
-                        flush_and_commit(s);
+                        flush_and_commit(s, false);
                         last_commit = sl_now_ms();
                 }
         }
         free(msgs);
 }
 
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+        sink_run_t *s = opaque;
+        (void)rk;
+        (void)offsets;
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                sl_warn(LOGGER, "%s-%d: offset commit failed (will retry): %s", s->t->connector,
+                        s->t->id, rd_kafka_err2str(err));
+}
+
+/* Leave the group within the graceful shutdown timeout; past it the group
+ * notices through the session timeout instead. */
+static bool close_consumer(sink_run_t *s) {
+        sl_task_t *t = s->t;
+        int64_t deadline = sl_now_ms() + sl_worker_shutdown_timeout_ms(t->worker);
+        rd_kafka_queue_t *q = rd_kafka_queue_new(t->rk);
+        rd_kafka_error_t *err = rd_kafka_consumer_close_queue(t->rk, q);
+        bool closed = false;
+
+        if (err) {
+                sl_warn(LOGGER, "%s-%d: consumer close: %s", t->connector, t->id,
+                        rd_kafka_error_string(err));
+                rd_kafka_error_destroy(err);
+        } else {
+                while (!(closed = rd_kafka_consumer_closed(t->rk)) && sl_now_ms() < deadline)
+                        rd_kafka_queue_poll_callback(q, 100);
+                if (!closed)
+                        sl_warn(LOGGER, "%s-%d: consumer did not leave its group within the "
+                                        "graceful shutdown timeout",
+                                t->connector, t->id);
+        }
+        rd_kafka_queue_destroy(q);
+        return closed;
+}
+
 void sl_sink_task_run(sl_task_t *t) {
         char err[1024];
         sink_run_t s = {.t = t};
+        bool closed;
         rd_kafka_conf_t *conf = sl_worker_consumer_conf(t->worker, t->connector, t->id,
                                                         t->config, err, sizeof(err));
 
@@ -289,6 +329,7 @@ void sl_sink_task_run(sl_task_t *t) {
         }
         s.positions = rd_kafka_topic_partition_list_new(8);
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
         rd_kafka_conf_set_opaque(conf, &s);
         t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
         if (!t->rk) {
@@ -305,15 +346,17 @@ void sl_sink_task_run(sl_task_t *t) {
         } else {
                 sl_info(LOGGER, "%s-%d started", t->connector, t->id);
                 run_loop(&s);
-                /* commit what was put before leaving the group */
-                flush_and_commit(&s);
         }
+        /* commit what was put before leaving the group */
+        s.closing = true;
+        if (t->state)
+                flush_and_commit(&s, false);
         /* close runs the revoke callback, which needs the plugin state */
-        rd_kafka_consumer_close(t->rk);
+        closed = close_consumer(&s);
         if (t->state && t->plugin->task_stop)
                 t->plugin->task_stop(t->state);
         t->state = NULL;
-        rd_kafka_destroy(t->rk);
+        rd_kafka_destroy_flags(t->rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         t->rk = NULL;
         rd_kafka_topic_partition_list_destroy(s.positions);
         sl_info(LOGGER, "%s-%d stopped", t->connector, t->id);
