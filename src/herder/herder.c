@@ -74,64 +74,103 @@ static void start_task(sl_herder_t *h, sl_conn_t *c, int i) {
         sl_strmap_destroy(cfg);
 }
 
-/* Generate task configs from the current config and start the tasks. */
-static void conn_start(sl_herder_t *h, sl_conn_t *c) {
+/* What a Connector instance produces from its config: the resolved
+ * config and its task configs. */
+typedef struct generation {
+        sl_strmap_t *resolved;
+        sl_strmap_t **cfgs;
+        int n;
+} generation_t;
+
+static void generation_clear(generation_t *g) {
+        for (int i = 0; g->cfgs && i < g->n; i++)
+                sl_strmap_destroy(g->cfgs[i]);
+        free(g->cfgs);
+        sl_strmap_destroy(g->resolved);
+        memset(g, 0, sizeof(*g));
+}
+
+/* Validate and resolve c's config and ask the plugin for task configs.
+ * Returns 0, or sets the connector's trace and returns -1. */
+static int conn_generate(sl_herder_t *h, sl_conn_t *c, generation_t *g) {
         sl_validation_t v;
         sl_reply_t r = {0};
         char err[1024] = "";
-        int max, n;
-        sl_strmap_t **cfgs;
+        int max;
 
-        conn_set_trace(c, NULL);
-        if (c->target == SL_TARGET_STOPPED)
-                return;
-        if (sl_connector_validate(h->worker, c->config, &v, &r) != 0) {
+        memset(g, 0, sizeof(*g));
+        if (sl_connector_validate(h->worker, c->config, &v, &r) != 0 ||
+            sl_validation_reply_errors(&v, &r) > 0) {
                 conn_set_trace(c, r.message);
                 sl_reply_clear(&r);
-                return;
-        }
-        if (sl_validation_reply_errors(&v, &r) > 0) {
-                conn_set_trace(c, r.message);
-                sl_reply_clear(&r);
-                sl_validation_clear(&v);
-                return;
+                if (v.errs)
+                        sl_validation_clear(&v);
+                return -1;
         }
         c->plugin = v.plugin;
-        c->resolved = v.resolved;
+        g->resolved = v.resolved;
         v.resolved = NULL;
         sl_validation_clear(&v);
-        max = (int)sl_config_long(c->resolved, "tasks.max", 1);
-        cfgs = calloc((size_t)max, sizeof(*cfgs));
-        for (int i = 0; cfgs && i < max; i++)
-                cfgs[i] = sl_strmap_new();
-        n = cfgs ? c->plugin->task_configs(c->resolved, max, cfgs, err, sizeof(err)) : -1;
-        if (n > max)
-                n = max;
-        for (int i = n < 0 ? 0 : n; cfgs && i < max; i++)
-                sl_strmap_destroy(cfgs[i]);
-        if (n < 0) {
-                free(cfgs);
+        max = (int)sl_config_long(g->resolved, "tasks.max", 1);
+        g->cfgs = calloc((size_t)max, sizeof(*g->cfgs));
+        for (int i = 0; g->cfgs && i < max; i++)
+                g->cfgs[i] = sl_strmap_new();
+        g->n = g->cfgs ? c->plugin->task_configs(g->resolved, max, g->cfgs, err, sizeof(err))
+                       : -1;
+        if (g->n > max)
+                g->n = max;
+        for (int i = g->n < 0 ? 0 : g->n; g->cfgs && i < max; i++)
+                sl_strmap_destroy(g->cfgs[i]);
+        if (g->n < 0) {
+                g->n = 0;
+                generation_clear(g);
                 conn_set_trace(c, *err ? err : "Connector failed to generate task configs");
-                return;
+                return -1;
         }
+        return 0;
+}
+
+static bool generation_same(const sl_conn_t *c, const generation_t *g) {
+        if (!c->resolved || g->n != c->ntasks)
+                return false;
+        for (int i = 0; i < g->n; i++)
+                if (!sl_strmap_equal(g->cfgs[i], c->task_configs[i]))
+                        return false;
+        return true;
+}
+
+/* Start tasks for generation g (taken over); c has no tasks running. */
+static void conn_launch(sl_herder_t *h, sl_conn_t *c, generation_t *g) {
         /* before any task's client can auto-create them with 4 partitions */
         if (sl_worker_embedded(h->worker)) {
                 for (const char *const *k = (const char *const[]){"topic", "topics", NULL}; *k;
                      k++) {
                         char **items = NULL;
-                        int nt = sl_config_list(sl_strmap_get(c->resolved, *k), &items);
+                        int nt = sl_config_list(sl_strmap_get(g->resolved, *k), &items);
                         for (int i = 0; i < nt; i++)
                                 sl_worker_embedded_topic(h->worker, items[i]);
                         sl_config_list_free(items, nt);
                 }
         }
-        c->task_configs = cfgs;
-        c->ntasks = n;
-        c->tasks = calloc((size_t)(n ? n : 1), sizeof(*c->tasks));
-        for (int i = 0; i < n; i++)
+        c->resolved = g->resolved;
+        c->task_configs = g->cfgs;
+        c->ntasks = g->n;
+        memset(g, 0, sizeof(*g));
+        c->tasks = calloc((size_t)(c->ntasks ? c->ntasks : 1), sizeof(*c->tasks));
+        for (int i = 0; i < c->ntasks; i++)
                 start_task(h, c, i);
-        sl_info(LOGGER, "Connector %s started with %d task(s)%s", c->name, n,
+        sl_info(LOGGER, "Connector %s started with %d task(s)%s", c->name, c->ntasks,
                 c->target == SL_TARGET_PAUSED ? " (paused)" : "");
+}
+
+/* Generate task configs from the current config and start the tasks. */
+static void conn_start(sl_herder_t *h, sl_conn_t *c) {
+        generation_t g;
+
+        conn_set_trace(c, NULL);
+        if (c->target == SL_TARGET_STOPPED || conn_generate(h, c, &g) != 0)
+                return;
+        conn_launch(h, c, &g);
 }
 
 static void conn_free(sl_conn_t *c) {
@@ -645,22 +684,19 @@ static void restart_task(sl_herder_t *h, sl_conn_t *c, int i) {
 /* Restarting the Connector instance regenerates the task configs; tasks
  * restart only when those changed, as in Kafka Connect. */
 static void restart_connector_instance(sl_herder_t *h, sl_conn_t *c) {
-        int old_n = c->ntasks;
-        sl_strmap_t **old = calloc((size_t)(old_n ? old_n : 1), sizeof(*old));
-        bool changed;
+        generation_t g;
 
-        for (int i = 0; old && i < old_n; i++)
-                old[i] = sl_strmap_dup(c->task_configs[i]);
+        conn_set_trace(c, NULL);
+        if (conn_generate(h, c, &g) != 0)
+                return; /* the connector is FAILED; its tasks keep running */
+        if (generation_same(c, &g)) {
+                generation_clear(&g);
+                sl_info(LOGGER, "Connector %s restarted (task configs unchanged)", c->name);
+                return;
+        }
         conn_stop_tasks(c);
-        conn_start(h, c);
-        changed = c->ntasks != old_n;
-        for (int i = 0; !changed && old && i < old_n; i++)
-                changed = !sl_strmap_equal(old[i], c->task_configs[i]);
-        sl_info(LOGGER, "Connector %s restarted (task configs %s)", c->name,
-                changed ? "changed" : "unchanged");
-        for (int i = 0; old && i < old_n; i++)
-                sl_strmap_destroy(old[i]);
-        free(old);
+        conn_launch(h, c, &g);
+        sl_info(LOGGER, "Connector %s restarted with new task configs", c->name);
 }
 
 void sl_herder_restart(sl_herder_t *h, const char *name, bool include_tasks, bool only_failed,
