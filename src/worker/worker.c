@@ -89,6 +89,11 @@ static int start_embedded(sl_worker_t *w, char *errstr, size_t errstr_size) {
                 "(librdkafka mock, 1 broker) at %s; its data lives in memory only and is "
                 "lost when the worker exits",
                 w->bootstrap);
+        sl_warn(LOGGER,
+                "The embedded mock cluster keeps only the newest 5 MiB of (zstd-compressed) "
+                "records per partition and drops older ones without notice: a consumer "
+                "further behind than that loses records. Use bootstrap.servers with a real "
+                "Kafka cluster for anything but trials.");
         return 0;
 }
 
@@ -268,11 +273,16 @@ rd_kafka_conf_t *sl_worker_producer_conf(sl_worker_t *w, const char *name, int t
         static const char *const defaults[] = {
                 "acks", "all", "enable.idempotence", "true", "message.timeout.ms", "0",
                 "linger.ms", "5", NULL};
+        /* The mock keeps only the newest 5 MiB of stored batches per
+         * partition: compressing stretches that window about tenfold. */
+        static const char *const embedded_defaults[] = {
+                "acks", "all", "enable.idempotence", "true", "message.timeout.ms", "0",
+                "linger.ms", "5", "compression.type", "zstd", NULL};
         char id[512];
 
         snprintf(id, sizeof(id), "connector-producer-%s-%d", name, task);
-        return client_conf(w, id, defaults, "producer.", "producer.override.", config, errstr,
-                           errstr_size);
+        return client_conf(w, id, w->mock_rk ? embedded_defaults : defaults, "producer.",
+                           "producer.override.", config, errstr, errstr_size);
 }
 
 rd_kafka_conf_t *sl_worker_consumer_conf(sl_worker_t *w, const char *name, int task,

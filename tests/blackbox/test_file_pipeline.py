@@ -340,17 +340,22 @@ def test_connector_file_formats(mock_broker, worker, tmp_path):
 # ------------------------------------------------------- embedded broker
 
 def test_embedded_mock_default(worker, tmp_path):
-    w = worker.start({"bootstrap.servers": None})
+    """The main job as tools/run-demo.sh runs it: no bootstrap.servers,
+    JSON envelopes, 100k lines, the whole file produced before the sink's
+    first group join completes."""
+    w = worker.start({"bootstrap.servers": None,
+                      "key.converter": JSON_CONVERTER,
+                      "value.converter": JSON_CONVERTER})
     assert "bootstrap.servers" not in w.props_path.read_text()
     w.wait_for(lambda: "embedded mock" in w.log(), 10,
                "'embedded mock' in the worker log")
     inp, out = tmp_path / "emb-in.txt", tmp_path / "emb-out.txt"
-    lines = seq_lines(2000)
-    data = join_lines(lines)
+    data = b"".join(b"demo line %d\n" % i for i in range(1, 100_001))
+    # ~7 MB of envelopes: more than the mock keeps per partition uncompressed
     inp.write_bytes(data)
     w.create("emb-src", file_source_config(inp, "emb"))
     w.create("emb-sink", file_sink_config(out, "emb"))
-    wait_file_bytes(w, out, len(data), 60)
+    wait_file_bytes(w, out, len(data), 120)
     # The embedded cluster creates a connector's topics with one partition,
     # like a default Kafka broker, so the file comes out in order.
     assert out.read_bytes() == data
