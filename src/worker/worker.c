@@ -20,8 +20,9 @@ struct sl_worker {
         char *bootstrap;
         rd_kafka_t *mock_rk; /* hosts the embedded mock cluster */
         rd_kafka_mock_cluster_t *mock;
-        pthread_mutex_t lock;
+        pthread_mutex_t lock; /* cluster_id: held across a metadata request */
         char *cluster_id;
+        pthread_mutex_t topics_lock; /* embedded_topics: on tasks' record path */
         sl_strmap_t *embedded_topics; /* created on the mock so far */
         char *worker_id;
         int64_t flush_interval_ms;
@@ -103,6 +104,7 @@ sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_s
         if (!w)
                 return NULL;
         pthread_mutex_init(&w->lock, NULL);
+        pthread_mutex_init(&w->topics_lock, NULL);
         w->providers = sl_providers_new(raw, errstr, errstr_size);
         if (!w->providers)
                 goto fail;
@@ -149,6 +151,7 @@ void sl_worker_destroy(sl_worker_t *w) {
         free(w->cluster_id);
         free(w->worker_id);
         sl_strmap_destroy(w->embedded_topics);
+        pthread_mutex_destroy(&w->topics_lock);
         pthread_mutex_destroy(&w->lock);
         free(w);
 }
@@ -183,7 +186,7 @@ void sl_worker_embedded_topic(sl_worker_t *w, const char *topic) {
 
         if (!w->mock || !topic || !*topic)
                 return;
-        pthread_mutex_lock(&w->lock);
+        pthread_mutex_lock(&w->topics_lock);
         if (!w->embedded_topics)
                 w->embedded_topics = sl_strmap_new();
         if (!sl_strmap_has(w->embedded_topics, topic)) {
@@ -195,7 +198,7 @@ void sl_worker_embedded_topic(sl_worker_t *w, const char *topic) {
                                 rd_kafka_err2str(err));
                 sl_strmap_set(w->embedded_topics, topic, "");
         }
-        pthread_mutex_unlock(&w->lock);
+        pthread_mutex_unlock(&w->topics_lock);
 }
 
 const char *sl_worker_cluster_id(sl_worker_t *w) {
