@@ -8,7 +8,7 @@
 #define LOGGER "sink-task"
 #define MAX_BATCH 4096
 
-typedef struct sink_run {
+struct sink_run {
         sl_task_t *t;
         /* next offset to commit per assigned partition (offset -1001 when
          * nothing consumed yet) */
@@ -16,7 +16,8 @@ typedef struct sink_run {
         bool paused_applied;
         bool failed;
         bool closing; /* shutting down: never block on the coordinator */
-} sink_run_t;
+        rd_kafka_message_t **msgs;
+};
 
 static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_partition_t **out) {
         *out = calloc((size_t)l->cnt + 1, sizeof(**out));
@@ -233,13 +234,11 @@ static bool put_batch(sink_run_t *s, rd_kafka_message_t **msgs, size_t n) {
  * already fetched. */
 static size_t consume_some(sink_run_t *s, rd_kafka_message_t **msgs) {
         size_t n = 0;
-        int timeout = 100;
 
         while (n < MAX_BATCH) {
-                rd_kafka_message_t *m = rd_kafka_consumer_poll(s->t->rk, timeout);
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(s->t->rk, 0);
                 if (!m)
                         break;
-                timeout = 0;
                 if (m->err) {
                         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                                 sl_warn(LOGGER, "%s-%d: consumer: %s", s->t->connector, s->t->id,
@@ -252,33 +251,31 @@ static size_t consume_some(sink_run_t *s, rd_kafka_message_t **msgs) {
         return n;
 }
 
-static void run_loop(sink_run_t *s) {
-        sl_task_t *t = s->t;
-        rd_kafka_message_t **msgs = malloc(MAX_BATCH * sizeof(*msgs));
-        int64_t last_commit = sl_now_ms();
-        int64_t interval = sl_worker_flush_interval_ms(t->worker);
+int sl_sink_task_step(void *task) {
+        sl_task_t *t = task;
+        sink_run_t *s = t->sink;
+        size_t n;
+        bool ok = true;
 
-        while (msgs && !atomic_load(&t->stop) && !s->failed) {
-                size_t n;
-                bool ok = true;
-
-                apply_pause(s);
-                atomic_store(&t->status, s->paused_applied ? SL_STATE_PAUSED : SL_STATE_RUNNING);
-                n = consume_some(s, msgs);
-                if (n > 0)
-                        ok = put_batch(s, msgs, n);
-                for (size_t i = 0; i < n; i++)
-                        rd_kafka_message_destroy(msgs[i]);
-                if (!ok) {
-                        s->failed = true;
-                        break;
-                }
-                if (sl_now_ms() - last_commit >= interval) {
-                        flush_and_commit(s, false);
-                        last_commit = sl_now_ms();
-                }
+        if (t->finished)
+                return 0;
+        apply_pause(s);
+        atomic_store(&t->status, s->paused_applied ? SL_STATE_PAUSED : SL_STATE_RUNNING);
+        n = consume_some(s, s->msgs);
+        if (n > 0)
+                ok = put_batch(s, s->msgs, n);
+        for (size_t i = 0; i < n; i++)
+                rd_kafka_message_destroy(s->msgs[i]);
+        if (!ok || s->failed) {
+                s->failed = true;
+                t->finished = true;
+                return 1;
         }
-        free(msgs);
+        if (sl_now_ms() - t->last_commit >= sl_worker_flush_interval_ms(t->worker)) {
+                flush_and_commit(s, false);
+                t->last_commit = sl_now_ms();
+        }
+        return n > 0;
 }
 
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -316,48 +313,73 @@ static bool close_consumer(sink_run_t *s) {
         return closed;
 }
 
-void sl_sink_task_run(sl_task_t *t) {
+int sl_sink_task_open(sl_task_t *t) {
         char err[1024];
-        sink_run_t s = {.t = t};
-        bool closed;
+        sink_run_t *s = calloc(1, sizeof(*s));
         rd_kafka_conf_t *conf = sl_worker_consumer_conf(t->worker, t->connector, t->id,
                                                         t->config, err, sizeof(err));
 
-        if (!conf) {
-                sl_task_fail(t, "%s", err);
-                return;
+        if (!s || !conf || !(s->msgs = malloc(MAX_BATCH * sizeof(*s->msgs)))) {
+                sl_task_fail(t, "%s", conf ? "Out of memory" : err);
+                if (conf)
+                        rd_kafka_conf_destroy(conf);
+                if (s)
+                        free(s->msgs);
+                free(s);
+                return -1;
         }
-        s.positions = rd_kafka_topic_partition_list_new(8);
+        s->t = t;
+        t->sink = s;
+        s->positions = rd_kafka_topic_partition_list_new(8);
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
-        rd_kafka_conf_set_opaque(conf, &s);
+        rd_kafka_conf_set_opaque(conf, s);
         t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
         if (!t->rk) {
                 rd_kafka_conf_destroy(conf);
-                rd_kafka_topic_partition_list_destroy(s.positions);
                 sl_task_fail(t, "Cannot create consumer: %s", err);
-                return;
+                goto fail;
         }
         rd_kafka_poll_set_consumer(t->rk);
         if (t->plugin->task_start(t, t->config, &t->state, err, sizeof(err)) != 0) {
                 sl_task_fail(t, "Task failed to start: %s", err);
-        } else if (subscribe(t, err, sizeof(err)) != 0) {
-                sl_task_fail(t, "%s", err);
-        } else {
-                sl_info(LOGGER, "%s-%d started", t->connector, t->id);
-                run_loop(&s);
+                goto fail;
         }
-        /* commit what was put before leaving the group */
-        s.closing = true;
-        if (t->state)
-                flush_and_commit(&s, false);
-        /* close runs the revoke callback, which needs the plugin state */
-        closed = close_consumer(&s);
+        if (subscribe(t, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "%s", err);
+                goto fail;
+        }
+        t->last_commit = sl_now_ms();
+        sl_info(LOGGER, "%s-%d started", t->connector, t->id);
+        return 0;
+fail:
+        sl_sink_task_close(t);
+        return -1;
+}
+
+void sl_sink_task_close(sl_task_t *t) {
+        sink_run_t *s = t->sink;
+        bool closed = true;
+
+        if (!s)
+                return;
+        if (t->rk) {
+                /* commit what was put before leaving the group */
+                s->closing = true;
+                if (t->state)
+                        flush_and_commit(s, false);
+                /* close runs the revoke callback, which needs the plugin state */
+                closed = close_consumer(s);
+        }
         if (t->state && t->plugin->task_stop)
                 t->plugin->task_stop(t->state);
         t->state = NULL;
-        rd_kafka_destroy_flags(t->rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        if (t->rk)
+                rd_kafka_destroy_flags(t->rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         t->rk = NULL;
-        rd_kafka_topic_partition_list_destroy(s.positions);
+        rd_kafka_topic_partition_list_destroy(s->positions);
+        free(s->msgs);
+        free(s);
+        t->sink = NULL;
         sl_info(LOGGER, "%s-%d stopped", t->connector, t->id);
 }

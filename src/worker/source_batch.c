@@ -32,6 +32,8 @@ struct sl_source_batch {
         sl_task_t *task;
         rec_t *recs;
         size_t n, max;
+        size_t next_rec; /* first record not produced yet */
+        bool handed_over; /* every record produced or abandoned */
         sl_buf_t arena;
         sl_buf_t scratch;
         hold_t *holds;
@@ -230,46 +232,66 @@ static void fail_batch(sl_source_batch_t *b, const char *fmt, const char *detail
                 snprintf(t->delivery_err, sizeof(t->delivery_err), fmt, detail);
 }
 
+static void destroy_unproduced_headers(sl_source_batch_t *b) {
+        for (size_t j = b->next_rec; j < b->n; j++)
+                if (b->recs[j].headers)
+                        rd_kafka_headers_destroy(b->recs[j].headers);
+}
+
 size_t sl_source_batch_produce(sl_source_batch_t *b) {
         rd_kafka_t *rk = b->task->rk;
         size_t produced = 0;
 
-        for (size_t i = 0; i < b->n; i++) {
-                rec_t *r = &b->recs[i];
+        if (b->handed_over)
+                return 0;
+        while (b->next_rec < b->n) {
+                rec_t *r = &b->recs[b->next_rec];
                 rd_kafka_resp_err_t err;
 
                 atomic_fetch_add(&b->refs, 1);
-                for (;;) {
-                        /* No RD_KAFKA_MSG_F_COPY: the bytes live until the
-                         * batch's last delivery report. */
-                        err = rd_kafka_producev(
-                                rk, RD_KAFKA_V_TOPIC(b->arena.data + r->topic_off),
-                                RD_KAFKA_V_PARTITION(r->partition),
-                                RD_KAFKA_V_KEY(slice_ptr(b, &r->key), r->key.len),
-                                RD_KAFKA_V_VALUE((void *)slice_ptr(b, &r->value), r->value.len),
-                                RD_KAFKA_V_TIMESTAMP(r->timestamp),
-                                RD_KAFKA_V_HEADERS(r->headers), RD_KAFKA_V_OPAQUE(b),
-                                RD_KAFKA_V_END);
-                        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-                            atomic_load(&b->task->stop))
-                                break;
-                        /* back-pressure: wait for deliveries, never drop */
-                        rd_kafka_poll(rk, 50);
+                /* No RD_KAFKA_MSG_F_COPY: the bytes live until the batch's
+                 * last delivery report. */
+                err = rd_kafka_producev(
+                        rk, RD_KAFKA_V_TOPIC(b->arena.data + r->topic_off),
+                        RD_KAFKA_V_PARTITION(r->partition),
+                        RD_KAFKA_V_KEY(slice_ptr(b, &r->key), r->key.len),
+                        RD_KAFKA_V_VALUE((void *)slice_ptr(b, &r->value), r->value.len),
+                        RD_KAFKA_V_TIMESTAMP(r->timestamp), RD_KAFKA_V_HEADERS(r->headers),
+                        RD_KAFKA_V_OPAQUE(b), RD_KAFKA_V_END);
+                if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        /* back-pressure: the caller retries after deliveries */
+                        atomic_fetch_sub(&b->refs, 1);
+                        return produced;
                 }
                 if (err) {
                         atomic_fetch_sub(&b->refs, 1);
                         fail_batch(b, "Failed to send record to Kafka: %s", rd_kafka_err2str(err));
-                        for (size_t j = i; j < b->n; j++)
-                                if (b->recs[j].headers)
-                                        rd_kafka_headers_destroy(b->recs[j].headers);
+                        destroy_unproduced_headers(b);
+                        b->next_rec = b->n;
                         break;
                 }
                 r->headers = NULL; /* owned by librdkafka now */
+                b->next_rec++;
                 produced++;
         }
-        /* drop the producing guard taken at creation */
+        /* all handed over: drop the producing guard taken at creation */
+        b->handed_over = true;
         batch_unref(b);
         return produced;
+}
+
+bool sl_source_batch_produced_all(const sl_source_batch_t *b) {
+        return b->handed_over;
+}
+
+void sl_source_batch_abandon(sl_source_batch_t *b) {
+        if (b->handed_over)
+                return;
+        atomic_store(&b->failed, true);
+        destroy_unproduced_headers(b);
+        b->next_rec = b->n;
+        b->handed_over = true;
+        batch_unref(b);
 }
 
 void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {

@@ -1,5 +1,7 @@
-/* Source task loop: poll the plugin, produce its batch, and advance the
- * stored offsets only past batches whose every record was delivered. */
+/* Source task: poll the plugin, produce its batch, and advance the stored
+ * offsets only past batches whose every record was delivered. step() never
+ * blocks: a full producer queue leaves the batch pending for the next
+ * step, which is the back-pressure that pauses the source. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,13 +45,118 @@ static void commit_offsets(sl_task_t *t) {
         if (sl_offset_store_flush(sl_worker_offsets(t->worker), err, sizeof(err)) != 0)
                 sl_error(LOGGER, "%s-%d: offset commit failed (will retry): %s", t->connector,
                          t->id, err);
+        t->last_commit = sl_now_ms();
+}
+
+int sl_source_task_open(sl_task_t *t) {
+        char err[1024];
+        rd_kafka_conf_t *conf = sl_worker_producer_conf(t->worker, t->connector, t->id,
+                                                        t->config, err, sizeof(err));
+
+        if (!conf) {
+                sl_task_fail(t, "%s", err);
+                return -1;
+        }
+        rd_kafka_conf_set_dr_msg_cb(conf, sl_source_batch_dr_cb);
+        rd_kafka_conf_set_opaque(conf, t);
+        t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+        if (!t->rk) {
+                rd_kafka_conf_destroy(conf);
+                sl_task_fail(t, "Cannot create producer: %s", err);
+                return -1;
+        }
+        if (t->plugin->task_start(t, t->config, &t->state, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "Task failed to start: %s", err);
+                rd_kafka_destroy(t->rk);
+                t->rk = NULL;
+                return -1;
+        }
+        t->last_commit = sl_now_ms();
+        sl_info(LOGGER, "%s-%d started", t->connector, t->id);
+        return 0;
+}
+
+/* Poll the plugin once; returns records added, or -1 when the task failed. */
+static int poll_plugin(sl_task_t *t) {
+        char err[1024] = "";
+        sl_source_batch_t *b = sl_source_batch_new(t, BATCH_MAX_RECORDS);
+        int n;
+
+        if (!b) {
+                sl_task_fail(t, "Out of memory");
+                return -1;
+        }
+        n = t->plugin->source_poll(t->state, b, err, sizeof(err));
+        if (t->convert_failed) {
+                sl_source_batch_destroy(b);
+                sl_task_fail(t, "Tolerance exceeded in error handler: %s", t->convert_err);
+                return -1;
+        }
+        if (n < 0) {
+                sl_source_batch_destroy(b);
+                sl_task_fail(t, "%s", *err ? err : "source poll failed");
+                return -1;
+        }
+        if (sl_source_batch_empty(b)) {
+                sl_source_batch_destroy(b);
+                t->idle_until = sl_now_ms() + IDLE_WAIT_MS;
+                return 0;
+        }
+        enqueue(t, b);
+        t->pending = b;
+        return n > 0 ? n : 1;
+}
+
+int sl_source_task_step(void *task) {
+        sl_task_t *t = task;
+        int did = 0;
+
+        if (t->finished)
+                return 0;
+        did += rd_kafka_poll(t->rk, 0) > 0; /* delivery reports */
+        if (atomic_load(&t->delivery_failed)) {
+                sl_task_fail(t, "%s", t->delivery_err);
+                t->finished = true;
+                return 1;
+        }
+        if (t->pending) {
+                did += sl_source_batch_produce(t->pending) > 0;
+                if (sl_source_batch_produced_all(t->pending))
+                        t->pending = NULL;
+        }
+        if (atomic_load(&t->paused)) {
+                atomic_store(&t->status, SL_STATE_PAUSED);
+        } else {
+                atomic_store(&t->status, SL_STATE_RUNNING);
+                if (!t->pending && sl_now_ms() >= t->idle_until) {
+                        int n = poll_plugin(t);
+                        if (n < 0) {
+                                t->finished = true;
+                                return 1;
+                        }
+                        did += n > 0;
+                        if (t->pending) {
+                                sl_source_batch_produce(t->pending);
+                                if (sl_source_batch_produced_all(t->pending))
+                                        t->pending = NULL;
+                        }
+                }
+        }
+        collect_delivered(t);
+        if (sl_now_ms() - t->last_commit >= sl_worker_flush_interval_ms(t->worker))
+                commit_offsets(t);
+        return did;
 }
 
 /* Deliver what is in flight (bounded by the graceful timeout), commit, and
  * purge the rest so every batch's memory is released. */
-static void drain(sl_task_t *t) {
+void sl_source_task_close(sl_task_t *t) {
         int64_t deadline = sl_now_ms() + sl_worker_shutdown_timeout_ms(t->worker);
 
+        if (t->pending) {
+                sl_source_batch_abandon(t->pending);
+                t->pending = NULL;
+        }
         while (rd_kafka_outq_len(t->rk) > 0 && sl_now_ms() < deadline)
                 rd_kafka_poll(t->rk, 20);
         commit_offsets(t);
@@ -67,85 +174,6 @@ static void drain(sl_task_t *t) {
                 sl_source_batch_destroy(b);
         }
         t->fifo_tail = NULL;
-}
-
-static bool poll_once(sl_task_t *t) {
-        char err[1024] = "";
-        sl_source_batch_t *b = sl_source_batch_new(t, BATCH_MAX_RECORDS);
-        int n;
-
-        if (!b) {
-                sl_task_fail(t, "Out of memory");
-                return false;
-        }
-        n = t->plugin->source_poll(t->state, b, err, sizeof(err));
-        if (t->convert_failed) {
-                sl_source_batch_destroy(b);
-                sl_task_fail(t, "Tolerance exceeded in error handler: %s", t->convert_err);
-                return false;
-        }
-        if (n < 0) {
-                sl_source_batch_destroy(b);
-                sl_task_fail(t, "%s", *err ? err : "source poll failed");
-                return false;
-        }
-        if (sl_source_batch_empty(b)) {
-                sl_source_batch_destroy(b);
-                rd_kafka_poll(t->rk, IDLE_WAIT_MS);
-                return true;
-        }
-        enqueue(t, b);
-        sl_source_batch_produce(b);
-        rd_kafka_poll(t->rk, 0);
-        return true;
-}
-
-void sl_source_task_run(sl_task_t *t) {
-        char err[1024];
-        rd_kafka_conf_t *conf = sl_worker_producer_conf(t->worker, t->connector, t->id,
-                                                        t->config, err, sizeof(err));
-        int64_t last_commit = sl_now_ms();
-        int64_t interval = sl_worker_flush_interval_ms(t->worker);
-
-        if (!conf) {
-                sl_task_fail(t, "%s", err);
-                return;
-        }
-        rd_kafka_conf_set_dr_msg_cb(conf, sl_source_batch_dr_cb);
-        rd_kafka_conf_set_opaque(conf, t);
-        t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-        if (!t->rk) {
-                rd_kafka_conf_destroy(conf);
-                sl_task_fail(t, "Cannot create producer: %s", err);
-                return;
-        }
-        if (t->plugin->task_start(t, t->config, &t->state, err, sizeof(err)) != 0) {
-                sl_task_fail(t, "Task failed to start: %s", err);
-                rd_kafka_destroy(t->rk);
-                t->rk = NULL;
-                return;
-        }
-        sl_info(LOGGER, "%s-%d started", t->connector, t->id);
-        while (!atomic_load(&t->stop)) {
-                if (atomic_load(&t->delivery_failed)) {
-                        sl_task_fail(t, "%s", t->delivery_err);
-                        break;
-                }
-                if (atomic_load(&t->paused)) {
-                        atomic_store(&t->status, SL_STATE_PAUSED);
-                        rd_kafka_poll(t->rk, 100);
-                } else {
-                        atomic_store(&t->status, SL_STATE_RUNNING);
-                        if (!poll_once(t))
-                                break;
-                }
-                collect_delivered(t);
-                if (sl_now_ms() - last_commit >= interval) {
-                        commit_offsets(t);
-                        last_commit = sl_now_ms();
-                }
-        }
-        drain(t);
         if (t->plugin->task_stop)
                 t->plugin->task_stop(t->state);
         t->state = NULL;

@@ -43,26 +43,13 @@ void sl_task_fail(sl_task_t *t, const char *fmt, ...) {
         sl_error(LOGGER, "%s-%d failed: %s", t->connector, t->id, msg);
 }
 
-static void *task_main(void *arg) {
-        sl_task_t *t = arg;
-        char err[1024];
-
-        if (sl_worker_converters(t->worker, t->config, &t->key_conv, &t->value_conv, err,
-                                 sizeof(err)) != 0) {
-                sl_task_fail(t, "%s", err);
-                return NULL;
-        }
-        if (t->plugin->type == SL_CONNECTOR_SOURCE)
-                sl_source_task_run(t);
-        else
-                sl_sink_task_run(t);
-        return NULL;
-}
-
+/* Open on the calling (control-plane) thread, then run on a shard. */
 sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                          const char *connector, int id, const sl_strmap_t *config,
                          bool paused) {
         sl_task_t *t = calloc(1, sizeof(*t));
+        char err[1024];
+        int rc;
 
         if (!t)
                 return NULL;
@@ -79,23 +66,41 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
         pthread_mutex_init(&t->lock, NULL);
         pthread_mutex_init(&t->topics_lock, NULL);
         t->topics = sl_strmap_new();
-        if (pthread_create(&t->thread, NULL, task_main, t) != 0) {
-                sl_task_fail(t, "Cannot start the task thread");
-                t->thread = 0;
+        if (sl_worker_converters(w, t->config, &t->key_conv, &t->value_conv, err,
+                                 sizeof(err)) != 0) {
+                sl_task_fail(t, "%s", err);
+                return t;
         }
+        rc = plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_open(t) : sl_sink_task_open(t);
+        if (rc != 0)
+                return t;
+        t->opened = true;
+        t->shard = sl_shards_attach(sl_worker_shards(w),
+                                    plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_step
+                                                                        : sl_sink_task_step,
+                                    t);
+        sl_debug(LOGGER, "%s-%d runs on shard %d", connector, id, sl_shard_id(t->shard));
         return t;
 }
 
 void sl_task_set_paused(sl_task_t *t, bool paused) {
         atomic_store(&t->paused, paused);
+        if (t->shard)
+                sl_shard_wake(t->shard);
 }
 
 void sl_task_stop(sl_task_t *t) {
         if (!t)
                 return;
         atomic_store(&t->stop, true);
-        if (t->thread)
-                pthread_join(t->thread, NULL);
+        if (t->shard)
+                sl_shard_detach(t->shard, t);
+        if (t->opened) {
+                if (t->plugin->type == SL_CONNECTOR_SOURCE)
+                        sl_source_task_close(t);
+                else
+                        sl_sink_task_close(t);
+        }
         sl_converter_destroy(t->key_conv);
         sl_converter_destroy(t->value_conv);
         sl_strmap_destroy(t->config);

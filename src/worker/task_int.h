@@ -6,9 +6,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "shard/shard.h"
 #include "worker/task.h"
 
 typedef struct sl_source_batch sl_source_batch_t;
+typedef struct sink_run sink_run_t;
 
 struct sl_task_ctx {
         sl_worker_t *worker;
@@ -17,7 +19,10 @@ struct sl_task_ctx {
         int id;
         sl_strmap_t *config;
         void *state; /* the plugin's */
-        pthread_t thread;
+        sl_shard_t *shard; /* runs step() while attached */
+        bool opened;       /* open() succeeded: close() owes the cleanup */
+        bool finished;     /* failed: step() has nothing left to do */
+        int64_t idle_until, last_commit;
         atomic_bool stop;
         atomic_bool paused;
         atomic_int status; /* sl_state_t */
@@ -30,12 +35,14 @@ struct sl_task_ctx {
         atomic_bool topics_cleared; /* tells the task thread to forget last_topic */
         rd_kafka_t *rk;
 
-        /* source: batches in poll order, oldest first */
-        sl_source_batch_t *fifo_head, *fifo_tail;
+        /* source: batches in poll order, oldest first; pending is the
+         * newest one while the producer queue is full */
+        sl_source_batch_t *fifo_head, *fifo_tail, *pending;
         atomic_bool delivery_failed;
         char delivery_err[512];
         char convert_err[512];
         bool convert_failed;
+        sink_run_t *sink;
 };
 
 /* Marks the task FAILED with a Connect-style trace. */
@@ -45,14 +52,26 @@ int64_t sl_now_ms(void);
 /* Record a topic as active (task thread). */
 void sl_task_track_topic(sl_task_t *t, const char *topic);
 
-void sl_source_task_run(sl_task_t *t);
-void sl_sink_task_run(sl_task_t *t);
+/* Per type: open (control plane: clients, plugin start), step (shard:
+ * bounded non-blocking work) and close (control plane: deliver, commit,
+ * tear down). open returns 0 or fails the task. */
+int sl_source_task_open(sl_task_t *t);
+int sl_source_task_step(void *task);
+void sl_source_task_close(sl_task_t *t);
+int sl_sink_task_open(sl_task_t *t);
+int sl_sink_task_step(void *task);
+void sl_sink_task_close(sl_task_t *t);
 
 /* Source batches (source_batch.c) */
 sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records);
-/* Produce every record; returns the number produced (all of them unless
- * the task is stopping while the producer queue is full). */
+/* Produce the records not produced yet, stopping early when the producer
+ * queue is full (back-pressure: call again later). Returns the number
+ * produced by this call. */
 size_t sl_source_batch_produce(sl_source_batch_t *b);
+bool sl_source_batch_produced_all(const sl_source_batch_t *b);
+/* Give up on records never produced (shutdown): the batch completes as
+ * failed, so its offset is never committed. */
+void sl_source_batch_abandon(sl_source_batch_t *b);
 bool sl_source_batch_empty(const sl_source_batch_t *b);
 bool sl_source_batch_done(const sl_source_batch_t *b);
 bool sl_source_batch_failed(const sl_source_batch_t *b);

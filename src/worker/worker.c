@@ -17,6 +17,7 @@ struct sl_worker {
         sl_providers_t *providers;
         sl_plugins_t *plugins;
         sl_offset_store_t *offsets;
+        sl_shards_t *shards;
         char *bootstrap;
         rd_kafka_t *mock_rk; /* hosts the embedded mock cluster */
         rd_kafka_mock_cluster_t *mock;
@@ -126,6 +127,10 @@ sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_s
         else if (start_embedded(w, errstr, errstr_size) != 0)
                 goto fail;
         w->plugins = sl_plugins_new(sl_strmap_get(w->config, "plugin.path"));
+        w->shards = sl_shards_start((int)sl_config_long(w->config, "shard.count", 0), errstr,
+                                    errstr_size);
+        if (!w->shards)
+                goto fail;
         w->cluster_id = strdup("");
         w->worker_id = strdup("");
         return w;
@@ -137,6 +142,7 @@ fail:
 void sl_worker_destroy(sl_worker_t *w) {
         if (!w)
                 return;
+        sl_shards_stop(w->shards);
         if (w->offsets)
                 sl_offset_store_flush(w->offsets, NULL, 0);
         sl_offset_store_close(w->offsets);
@@ -158,6 +164,7 @@ void sl_worker_destroy(sl_worker_t *w) {
 
 const sl_strmap_t *sl_worker_config(const sl_worker_t *w) { return w->config; }
 sl_plugins_t *sl_worker_plugins(const sl_worker_t *w) { return w->plugins; }
+sl_shards_t *sl_worker_shards(const sl_worker_t *w) { return w->shards; }
 const sl_providers_t *sl_worker_providers(const sl_worker_t *w) { return w->providers; }
 sl_offset_store_t *sl_worker_offsets(const sl_worker_t *w) { return w->offsets; }
 const char *sl_worker_bootstrap(const sl_worker_t *w) { return w->bootstrap; }

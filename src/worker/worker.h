@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "config/props.h"
+#include "shard/shard.h"
 #include "convert/converter.h"
 #include "worker/offset_store.h"
 #include "worker/plugins.h"
@@ -28,6 +29,8 @@ const char *sl_worker_cluster_id(sl_worker_t *w);
 const char *sl_worker_id(const sl_worker_t *w);
 void sl_worker_set_rest_port(sl_worker_t *w, int port);
 int64_t sl_worker_flush_interval_ms(const sl_worker_t *w);
+/* The shards tasks run on. */
+sl_shards_t *sl_worker_shards(const sl_worker_t *w);
 int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w);
 
 /* Client configs for a task of connector `name` (config resolved):

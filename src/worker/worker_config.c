@@ -27,6 +27,10 @@ const sl_config_def_t sl_worker_config_defs[] = {
          .default_value = "5000", .flags = SL_CFG_MIN, .min = 0, .importance = SL_CFG_LOW,
          .group = G_COMMON,
          .documentation = "Time a task gets to deliver outstanding records when stopping."},
+        {.name = "shard.count", .type = SL_CFG_INT, .default_value = "0", .flags = SL_CFG_MIN,
+         .min = 0, .importance = SL_CFG_MEDIUM, .group = G_COMMON,
+         .documentation = "Pinned shard threads that run tasks; 0 = one per CPU the "
+                          "process may use. More shards than CPUs share cores."},
         {.name = "listeners", .type = SL_CFG_LIST, .default_value = "http://:8083",
          .importance = SL_CFG_LOW, .group = G_REST,
          .documentation = "REST listener, http://host:port (port 0 picks a free port)."},
