@@ -14,6 +14,8 @@
 #ifndef SLUICE_PLUGIN_H
 #define SLUICE_PLUGIN_H
 
+#include <sys/types.h>
+
 #include "sluice/common.h"
 
 #ifdef __cplusplus
@@ -175,6 +177,34 @@ int sl_task_id(const sl_task_ctx_t *ctx);
 sl_json_t *sl_task_offset(sl_task_ctx_t *ctx, const sl_json_t *source_partition);
 /* True when the task should return from a blocking poll soon. */
 bool sl_task_stopping(const sl_task_ctx_t *ctx);
+
+/* ------------------------------------------------------------------- IO */
+
+/* IO buffers belong to the shard running the task: they are registered
+ * with its io_uring, and a buffer goes back to that shard's pool when its
+ * last reference is dropped, from any thread. Hold one in a source batch
+ * (sl_iobuf_ref, then sl_source_batch_hold with sl_iobuf_unref) and its
+ * bytes reach Kafka without a copy. */
+typedef struct sl_iobuf sl_iobuf_t;
+struct iovec;
+
+/* A free buffer of the calling shard (one reference), or NULL when all
+ * are in use (back-pressure: return 0 from poll and try again later) or
+ * when not called from a shard (e.g. in task_start). */
+sl_iobuf_t *sl_task_iobuf(sl_task_ctx_t *ctx);
+char *sl_iobuf_data(sl_iobuf_t *buf);
+size_t sl_iobuf_size(const sl_iobuf_t *buf);
+void sl_iobuf_ref(sl_iobuf_t *buf);
+void sl_iobuf_unref(sl_iobuf_t *buf);
+/* Read len bytes at file_off into buf at buf_off: an io_uring fixed-buffer
+ * read on the shard's ring. Bytes read, 0 at end of file, or -errno. */
+ssize_t sl_task_read(sl_task_ctx_t *ctx, int fd, sl_iobuf_t *buf, size_t buf_off,
+                     size_t len, int64_t file_off);
+/* Write all of iov at the file position (io_uring writev on a shard,
+ * writev(2) elsewhere). Bytes written or -errno (e.g. -ENOSPC). */
+ssize_t sl_task_writev(sl_task_ctx_t *ctx, int fd, const struct iovec *iov, int iovcnt);
+/* fdatasync through the shard's ring. 0 or -errno. */
+int sl_task_fdatasync(sl_task_ctx_t *ctx, int fd);
 
 /* ---------------------------------------------------------- the plugin */
 

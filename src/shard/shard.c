@@ -8,12 +8,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/iobuf.h"
+#include "io/uring.h"
 #include "numa/placement.h"
 #include "numa/topology.h"
 #include "shard/arena.h"
 
 #define LOGGER "shard"
 #define IDLE_MAX_US 10000
+/* Registered (pinned) memory per shard: small enough for the idle RSS
+ * budget, large enough that a poll covers thousands of short lines. */
+#define IO_BUFFERS 16
+#define IO_BUFFER_BYTES (256 * 1024)
+#define IO_RING_ENTRIES 64
+
+static __thread sl_shard_t *current_shard;
 
 typedef struct job {
         sl_shard_step_fn step;
@@ -42,6 +51,9 @@ struct sl_shard {
         request_t *requests;
         job_t *jobs;              /* shard thread only */
         size_t n, cap;
+        struct sl_uring *uring;   /* shard thread only, lazily created */
+        struct sl_iobuf_pool *pool;
+        bool io_failed;
 };
 
 struct sl_shards {
@@ -104,6 +116,7 @@ static void *shard_main(void *arg) {
         sl_thread_prefer_node(sh->node);
         if (sl_arena_bind_new(&arena) != 0)
                 arena = 0; /* not jemalloc: the default arenas serve */
+        current_shard = sh;
         sl_info(LOGGER, "shard %d running on CPU %d (NUMA node %d, arena %u)", sh->id, sh->cpu,
                 sh->node, arena);
         while (!atomic_load(&sh->stop)) {
@@ -122,7 +135,44 @@ static void *shard_main(void *arg) {
                         idle_us *= 2;
         }
         apply_requests(sh); /* release anyone waiting on a detach */
+        sl_uring_destroy(sh->uring);
+        if (sh->pool)
+                sl_iobuf_pool_reclaim(sh->pool);
+        /* buffers still referenced elsewhere keep the pool alive */
+        if (sh->pool && sl_iobuf_pool_free_count(sh->pool) == sl_iobuf_pool_size(sh->pool))
+                sl_iobuf_pool_destroy(sh->pool);
+        else if (sh->pool)
+                sl_warn(LOGGER, "shard %d: IO buffers still in use at exit", sh->id);
         return NULL;
+}
+
+sl_shard_t *sl_shard_current(void) {
+        return current_shard;
+}
+
+int sl_shard_io(sl_shard_t *sh, struct sl_uring **uring, struct sl_iobuf_pool **pool) {
+        char err[256];
+
+        if (!sh || sh != current_shard)
+                return SL_ERR_STATE;
+        if (!sh->uring && !sh->io_failed) {
+                sh->pool = sl_iobuf_pool_new(IO_BUFFERS, IO_BUFFER_BYTES, err, sizeof(err));
+                sh->uring = sh->pool ? sl_uring_new(IO_RING_ENTRIES, sh->pool, err, sizeof(err))
+                                     : NULL;
+                if (!sh->uring) {
+                        /* callers fall back to plain system calls */
+                        sl_warn(LOGGER, "shard %d: io_uring unavailable: %s", sh->id, err);
+                        sh->io_failed = true;
+                        if (sh->pool)
+                                sl_iobuf_pool_destroy(sh->pool);
+                        sh->pool = NULL;
+                }
+        }
+        if (!sh->uring)
+                return SL_ERR_STATE;
+        *uring = sh->uring;
+        *pool = sh->pool;
+        return 0;
 }
 
 sl_shards_t *sl_shards_start(int count, char *errstr, size_t errstr_size) {

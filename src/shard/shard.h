@@ -25,6 +25,14 @@ sl_shard_t *sl_shards_attach(sl_shards_t *s, sl_shard_step_fn step, void *arg);
 /* Stop running arg's job; returns once the shard will not call it again. */
 void sl_shard_detach(sl_shard_t *shard, void *arg);
 int sl_shard_id(const sl_shard_t *shard);
+/* The shard the calling thread is, or NULL off the shards. */
+sl_shard_t *sl_shard_current(void);
+/* The calling shard's io_uring and registered buffer pool, created on
+ * first use so a worker without IO-heavy tasks pins no buffer memory.
+ * 0 or a negative error. Shard thread only. */
+struct sl_uring;
+struct sl_iobuf_pool;
+int sl_shard_io(sl_shard_t *shard, struct sl_uring **uring, struct sl_iobuf_pool **pool);
 /* Wake an idle shard early (e.g. data arrived for one of its jobs). */
 void sl_shard_wake(sl_shard_t *shard);
 

@@ -19,18 +19,29 @@ static void enqueue(sl_task_t *t, sl_source_batch_t *b) {
         t->fifo_tail = b;
 }
 
-/* Pop delivered batches in poll order and record their offsets. A failed
- * batch stays at the head so nothing after it is ever committed. */
-static void collect_delivered(sl_task_t *t) {
+/* Pop delivered batches in poll order and hand their offsets on: from the
+ * shard over its ring to the committer (a full ring leaves the batch at
+ * the head for the next step), from the control plane straight into the
+ * store. A failed batch stays at the head so nothing after it is ever
+ * committed. */
+static void collect_delivered(sl_task_t *t, bool on_shard) {
         sl_offset_store_t *store = sl_worker_offsets(t->worker);
+        sl_committer_t *committer = sl_worker_committer(t->worker);
 
         while (t->fifo_head && sl_source_batch_done(t->fifo_head) &&
                !sl_source_batch_failed(t->fifo_head)) {
                 sl_source_batch_t *b = t->fifo_head;
 
-                if (sl_source_batch_offset(b))
-                        sl_offset_store_put(store, t->connector, sl_source_batch_partition(b),
-                                            sl_source_batch_offset(b));
+                if (sl_source_batch_offset(b)) {
+                        if (!on_shard)
+                                sl_offset_store_put(store, t->connector,
+                                                    sl_source_batch_partition(b),
+                                                    sl_source_batch_offset(b));
+                        else if (!sl_committer_submit(committer, sl_shard_id(t->shard),
+                                                      t->connector, sl_source_batch_partition(b),
+                                                      sl_source_batch_offset(b)))
+                                return;
+                }
                 t->fifo_head = sl_source_batch_next(b);
                 if (!t->fifo_head)
                         t->fifo_tail = NULL;
@@ -38,14 +49,16 @@ static void collect_delivered(sl_task_t *t) {
         }
 }
 
+/* Control plane: commit everything delivered so far. */
 static void commit_offsets(sl_task_t *t) {
         char err[512];
 
-        collect_delivered(t);
+        /* what the shard queued is older than what we put now */
+        sl_committer_sync(sl_worker_committer(t->worker));
+        collect_delivered(t, false);
         if (sl_offset_store_flush(sl_worker_offsets(t->worker), err, sizeof(err)) != 0)
                 sl_error(LOGGER, "%s-%d: offset commit failed (will retry): %s", t->connector,
                          t->id, err);
-        t->last_commit = sl_now_ms();
 }
 
 int sl_source_task_open(sl_task_t *t) {
@@ -71,7 +84,6 @@ int sl_source_task_open(sl_task_t *t) {
                 t->rk = NULL;
                 return -1;
         }
-        t->last_commit = sl_now_ms();
         sl_info(LOGGER, "%s-%d started", t->connector, t->id);
         return 0;
 }
@@ -142,9 +154,7 @@ int sl_source_task_step(void *task) {
                         }
                 }
         }
-        collect_delivered(t);
-        if (sl_now_ms() - t->last_commit >= sl_worker_flush_interval_ms(t->worker))
-                commit_offsets(t);
+        collect_delivered(t, true);
         return did;
 }
 

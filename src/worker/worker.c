@@ -18,6 +18,7 @@ struct sl_worker {
         sl_plugins_t *plugins;
         sl_offset_store_t *offsets;
         sl_shards_t *shards;
+        sl_committer_t *committer;
         char *bootstrap;
         rd_kafka_t *mock_rk; /* hosts the embedded mock cluster */
         rd_kafka_mock_cluster_t *mock;
@@ -131,6 +132,10 @@ sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_s
                                     errstr_size);
         if (!w->shards)
                 goto fail;
+        w->committer = sl_committer_start(w->offsets, sl_shards_count(w->shards),
+                                          w->flush_interval_ms, errstr, errstr_size);
+        if (!w->committer)
+                goto fail;
         w->cluster_id = strdup("");
         w->worker_id = strdup("");
         return w;
@@ -143,6 +148,7 @@ void sl_worker_destroy(sl_worker_t *w) {
         if (!w)
                 return;
         sl_shards_stop(w->shards);
+        sl_committer_stop(w->committer);
         if (w->offsets)
                 sl_offset_store_flush(w->offsets, NULL, 0);
         sl_offset_store_close(w->offsets);
@@ -165,6 +171,7 @@ void sl_worker_destroy(sl_worker_t *w) {
 const sl_strmap_t *sl_worker_config(const sl_worker_t *w) { return w->config; }
 sl_plugins_t *sl_worker_plugins(const sl_worker_t *w) { return w->plugins; }
 sl_shards_t *sl_worker_shards(const sl_worker_t *w) { return w->shards; }
+sl_committer_t *sl_worker_committer(const sl_worker_t *w) { return w->committer; }
 const sl_providers_t *sl_worker_providers(const sl_worker_t *w) { return w->providers; }
 sl_offset_store_t *sl_worker_offsets(const sl_worker_t *w) { return w->offsets; }
 const char *sl_worker_bootstrap(const sl_worker_t *w) { return w->bootstrap; }

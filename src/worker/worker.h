@@ -8,6 +8,7 @@
 #include "config/props.h"
 #include "shard/shard.h"
 #include "convert/converter.h"
+#include "worker/committer.h"
 #include "worker/offset_store.h"
 #include "worker/plugins.h"
 
@@ -31,6 +32,8 @@ void sl_worker_set_rest_port(sl_worker_t *w, int port);
 int64_t sl_worker_flush_interval_ms(const sl_worker_t *w);
 /* The shards tasks run on. */
 sl_shards_t *sl_worker_shards(const sl_worker_t *w);
+/* Takes delivered source offsets from the shards (see committer.h). */
+sl_committer_t *sl_worker_committer(const sl_worker_t *w);
 int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w);
 
 /* Client configs for a task of connector `name` (config resolved):

@@ -1,0 +1,41 @@
+/* Per-thread io_uring wrapper: one ring per shard, with that shard's IO
+ * buffer pool registered so file reads land in it without a copy or a
+ * per-IO page pin. Operations submit and wait for their own completion:
+ * page-cache IO takes microseconds and the shard runs it between other
+ * work. Not thread-safe: one thread uses a given sl_uring_t. */
+#ifndef SL_IO_URING_H
+#define SL_IO_URING_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "io/iobuf.h"
+
+typedef struct sl_uring sl_uring_t;
+
+/* entries: submission queue size (0: a small default). pool: its buffers
+ * are registered (buffer i as index i), or NULL for none; the pool must
+ * outlive the ring. NULL with a message on error. */
+sl_uring_t *sl_uring_new(unsigned entries, sl_iobuf_pool_t *pool,
+                         char *errstr, size_t errstr_size);
+void sl_uring_destroy(sl_uring_t *u);
+
+/* Read up to len bytes at file_off (-1: the current file position) into
+ * buf->data + off_in_buf, using the registered buffer (buf must come from
+ * the ring's pool). Like pread(2): a count, possibly short, 0 at EOF, or
+ * -errno (-EINVAL when the range leaves the buffer or buf is not from the
+ * registered pool). */
+ssize_t sl_uring_read_fixed(sl_uring_t *u, int fd, sl_iobuf_t *buf,
+                            size_t off_in_buf, size_t len, off_t file_off);
+
+/* Write all of iov at off (-1: the current file position, which also
+ * suits O_APPEND). Short writes are continued, so the result is the total
+ * length or -errno; after an error part of the data may have been written. */
+ssize_t sl_uring_writev(sl_uring_t *u, int fd, const struct iovec *iov,
+                        int iovcnt, off_t off);
+
+/* fsync(2), or fdatasync(2) when datasync. 0 or -errno. */
+int sl_uring_fsync(sl_uring_t *u, int fd, bool datasync);
+
+#endif

@@ -1,0 +1,26 @@
+/* The offset committer: a control-plane thread that takes delivered
+ * source offsets from the shards over one lock-free SPSC ring per shard
+ * and writes the offset store, so file writes and fsyncs never stall a
+ * shard. */
+#ifndef SL_COMMITTER_H
+#define SL_COMMITTER_H
+
+#include "worker/offset_store.h"
+
+typedef struct sl_committer sl_committer_t;
+
+sl_committer_t *sl_committer_start(sl_offset_store_t *store, int nshards,
+                                   int64_t flush_interval_ms, char *errstr,
+                                   size_t errstr_size);
+/* Applies what is queued, flushes, and stops the thread. */
+void sl_committer_stop(sl_committer_t *c);
+
+/* Shard `shard` only: queue connector's offset for partition (copied).
+ * false when the shard's ring is full: keep it and retry later. */
+bool sl_committer_submit(sl_committer_t *c, int shard, const char *connector,
+                         const sl_json_t *partition, const sl_json_t *offset);
+/* Control plane: apply everything queued so far, so that offsets put
+ * directly afterwards are the newest. */
+void sl_committer_sync(sl_committer_t *c);
+
+#endif
