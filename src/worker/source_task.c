@@ -23,8 +23,8 @@ static void enqueue(sl_task_t *t, sl_source_batch_t *b) {
  * shard over its ring to the committer (a full ring leaves the batch at
  * the head for the next step), from the control plane straight into the
  * store. A failed batch stays at the head so nothing after it is ever
- * committed. */
-static void collect_delivered(sl_task_t *t, bool on_shard) {
+ * committed. Returns false when the committer's ring was full. */
+static bool collect_delivered(sl_task_t *t, bool on_shard) {
         sl_offset_store_t *store = sl_worker_offsets(t->worker);
         sl_committer_t *committer = sl_worker_committer(t->worker);
 
@@ -40,13 +40,14 @@ static void collect_delivered(sl_task_t *t, bool on_shard) {
                         else if (!sl_committer_submit(committer, sl_shard_id(t->shard),
                                                       t->connector, sl_source_batch_partition(b),
                                                       sl_source_batch_offset(b)))
-                                return;
+                                return false;
                 }
                 t->fifo_head = sl_source_batch_next(b);
                 if (!t->fifo_head)
                         t->fifo_tail = NULL;
                 sl_source_batch_destroy(b);
         }
+        return true;
 }
 
 /* Control plane: commit everything delivered so far. */
@@ -136,6 +137,9 @@ int sl_source_task_step(void *task) {
                 if (sl_source_batch_produced_all(t->pending))
                         t->pending = NULL;
         }
+        /* a full ring to the committer pauses the source: never drop */
+        if (!collect_delivered(t, true))
+                return did;
         if (atomic_load(&t->paused)) {
                 atomic_store(&t->status, SL_STATE_PAUSED);
         } else {
