@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc meson ninja-build pkg-config git ca-certificates \
   librdkafka-dev liburing-dev libjemalloc-dev libmicrohttpd-dev libzstd-dev libnuma-dev \
-  python3 python3-pytest python3-requests python3-confluent-kafka kcat zstd curl"
+  python3 python3-pytest python3-requests python3-confluent-kafka kcat zstd curl gnuplot-nox time"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

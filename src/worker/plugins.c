@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "datagen/datagen.h"
 #include "file/file.h"
 
 #define LOGGER "plugins"
@@ -14,6 +15,7 @@
 static const sl_connector_plugin_t *const builtin_plugins[] = {
         &sl_file_source_plugin,
         &sl_file_sink_plugin,
+        &sl_datagen_source_plugin,
         NULL,
 };
 
