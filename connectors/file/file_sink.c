@@ -1,12 +1,19 @@
 /*
  * FileStreamSink: appends each record value's toString() and a newline to
  * a file (or stdout).
+ *
+ * A put is written with gathering writes: string and bytes values are
+ * written straight from the consumed messages, which stay valid during
+ * put, so only values that need formatting are copied (into a scratch
+ * buffer).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "file/file.h"
@@ -15,6 +22,9 @@
 #define FILE_SINK_LOGGER "FileStreamSinkTask"
 /* A put buffer grown past this is freed rather than kept for reuse. */
 #define KEEP_BUF_MAX ((size_t)4 << 20)
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
 
 static const sl_config_def_t file_sink_config[] = {
         {.name = "file", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
@@ -25,11 +35,16 @@ static const sl_config_def_t file_sink_config[] = {
 };
 
 typedef struct file_sink {
+        sl_task_ctx_t *ctx;
         char *path; /* NULL: stdout */
         int fd;
         bool syncable; /* fdatasync only means something on regular files */
-        sl_buf_t buf;
+        sl_buf_t buf;  /* formatted values of the current put */
+        struct iovec *iov;
+        size_t iov_cap;
 } file_sink_t;
+
+static const char newline[] = "\n";
 
 static const char *sink_name(const file_sink_t *s)
 {
@@ -39,14 +54,13 @@ static const char *sink_name(const file_sink_t *s)
 static int sink_flush(void *state, char *errstr, size_t errstr_size)
 {
         file_sink_t *s = state;
+        int r;
+
         if (!s->syncable)
                 return 0;
-        if (fdatasync(s->fd) < 0) {
-                int err = errno;
-                return sl_seterr(errstr, errstr_size, -err,
-                                 "Cannot sync %s: %s", sink_name(s),
-                                 strerror(err));
-        }
+        if ((r = sl_task_fdatasync(s->ctx, s->fd)) < 0)
+                return sl_seterr(errstr, errstr_size, r, "Cannot sync %s: %s",
+                                 sink_name(s), strerror(-r));
         return 0;
 }
 
@@ -61,6 +75,7 @@ static void sink_task_stop(void *state)
         if (s->fd > STDERR_FILENO)
                 close(s->fd);
         sl_buf_free(&s->buf);
+        free(s->iov);
         free(s->path);
         free(s);
 }
@@ -72,10 +87,10 @@ static int sink_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         file_sink_t *s = calloc(1, sizeof(*s));
         struct stat st;
 
-        (void)ctx;
         if (!s)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
                                  "Out of memory");
+        s->ctx = ctx;
         sl_buf_init(&s->buf);
         s->fd = -1;
         if (!path || !*path) {
@@ -101,48 +116,118 @@ static int sink_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         return 0;
 }
 
-static int write_all(file_sink_t *s, const char *p, size_t n, char *errstr,
-                     size_t errstr_size)
+/* Write iov[0..cnt) completely, at most IOV_MAX entries per call. The
+ * host's writev already resumes short writes; resuming here too keeps a
+ * short count from ever dropping lines. Consumes iov. */
+static int write_all(file_sink_t *s, struct iovec *iov, size_t cnt,
+                     char *errstr, size_t errstr_size)
 {
-        while (n > 0) {
-                ssize_t w = write(s->fd, p, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0) {
-                        int err = errno;
-                        return sl_seterr(errstr, errstr_size, -err,
+        while (cnt > 0) {
+                int n = cnt > IOV_MAX ? IOV_MAX : (int)cnt;
+                size_t want = 0, done;
+                ssize_t w;
+
+                for (int i = 0; i < n; i++)
+                        want += iov[i].iov_len;
+                w = sl_task_writev(s->ctx, s->fd, iov, n);
+                if (w == 0 && want > 0)
+                        w = -EIO; /* no progress and no error: do not spin */
+                if (w < 0)
+                        return sl_seterr(errstr, errstr_size, (int)w,
                                          "Error writing to %s: %s",
-                                         sink_name(s), strerror(err));
+                                         sink_name(s), strerror((int)-w));
+                for (done = (size_t)w; cnt > 0 && done >= iov->iov_len; cnt--)
+                        done -= (iov++)->iov_len;
+                if (cnt > 0 && done > 0) {
+                        iov->iov_base = (char *)iov->iov_base + done;
+                        iov->iov_len -= done;
                 }
-                p += w;
-                n -= (size_t)w;
         }
         return 0;
+}
+
+/* Values written as they are: strings, and bytes that are no logical type
+ * (a Decimal's bytes print as a number). */
+static bool verbatim(const sl_data_t *d)
+{
+        const sl_json_t *v = d->value;
+        return v && (v->type == SL_JSON_STRING ||
+                     (v->type == SL_JSON_BYTES &&
+                      !sl_json_object_get(d->schema, "name")));
 }
 
 static int sink_put(void *state, const sl_sink_record_t *records, size_t cnt,
                     char *errstr, size_t errstr_size)
 {
         file_sink_t *s = state;
+        size_t n = 0, off = 0;
         int r = 0;
 
+        /* At most a value and a newline per record. */
+        if (cnt > s->iov_cap / 2) {
+                struct iovec *iov = NULL;
+                if (cnt <= SIZE_MAX / (2 * sizeof(*iov)))
+                        iov = realloc(s->iov, 2 * cnt * sizeof(*iov));
+                if (!iov)
+                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
+                                         "Out of memory writing to %s",
+                                         sink_name(s));
+                s->iov = iov;
+                s->iov_cap = 2 * cnt;
+        }
         sl_buf_reset(&s->buf);
-        for (size_t i = 0; i < cnt && r >= 0; i++) {
+        for (size_t i = 0; i < cnt; i++) {
+                const sl_json_t *v = records[i].value.value;
+                size_t start = s->buf.len;
+
+                if (verbatim(&records[i].value)) {
+                        if (v->u.str.len > 0)
+                                s->iov[n++] = (struct iovec){
+                                        .iov_base = v->u.str.ptr,
+                                        .iov_len = v->u.str.len};
+                        s->iov[n++] = (struct iovec){
+                                .iov_base = (void *)newline, .iov_len = 1};
+                        continue;
+                }
                 if ((r = sl_data_to_string(&records[i].value, &s->buf)) >= 0)
                         r = sl_buf_putc(&s->buf, '\n');
-                if (r < 0)
+                if (r < 0) {
+                        /* Nothing is written: the task fails. */
                         sl_seterr(errstr, errstr_size, r,
                                   "Cannot format record %s-%d@%lld: %s",
                                   records[i].topic, (int)records[i].partition,
                                   (long long)records[i].offset,
                                   sl_err2str(r));
+                        break;
+                }
+                /* The scratch buffer may still move as it grows: a NULL
+                 * base marks bytes at the next scratch offset, filled in
+                 * below. Consecutive formatted values share one entry. */
+                if (n > 0 && s->iov[n - 1].iov_base == NULL)
+                        s->iov[n - 1].iov_len += s->buf.len - start;
+                else
+                        s->iov[n++] = (struct iovec){
+                                .iov_base = NULL,
+                                .iov_len = s->buf.len - start};
         }
-        /* One write per put so the lines show up promptly; on a format
-         * error nothing is written and the task fails. */
-        if (r >= 0)
-                r = write_all(s, s->buf.data, s->buf.len, errstr, errstr_size);
+        if (r >= 0) {
+                for (size_t i = 0; i < n; i++) {
+                        if (s->iov[i].iov_base)
+                                continue;
+                        s->iov[i].iov_base = s->buf.data + off;
+                        off += s->iov[i].iov_len;
+                }
+                /* All of a put in as few writes as possible, so the lines
+                 * show up promptly. */
+                r = write_all(s, s->iov, n, errstr, errstr_size);
+        }
         if (s->buf.cap > KEEP_BUF_MAX)
                 sl_buf_free(&s->buf);
+        if (s->iov_cap * sizeof(*s->iov) > KEEP_BUF_MAX) {
+                free(s->iov);
+                s->iov = NULL;
+                s->iov_cap = 0;
+        }
         return r < 0 ? r : 0;
 }
 

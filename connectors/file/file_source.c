@@ -1,10 +1,17 @@
 /*
  * FileStreamSource: one record per line of a file (or stdin).
  *
- * Lines are never copied: the file is read into refcounted chunks and each
- * record value points into the chunk. A poll emits records from one chunk
- * only and hands the batch a reference, so the chunk lives until the last
- * record of every batch that uses it has been delivered to Kafka.
+ * Lines are never copied on their way to Kafka: each record value points
+ * into the buffer the file was read into. A poll emits records from one
+ * buffer only and hands the batch a reference, so the buffer lives until
+ * the last record of every batch that uses it has been delivered.
+ *
+ * Regular files are read with io_uring straight into the shard's
+ * registered IO buffers, which return to the shard after delivery. The
+ * pool is small and shared by the shard's tasks, so a line longer than an
+ * IO buffer moves to a heap chunk of its own instead of limiting line
+ * length, and stdin or a pipe, which cannot be read at an offset, keeps
+ * to read(2) into heap chunks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +68,6 @@ static const sl_config_def_t file_source_config[] = {
 
 typedef struct chunk {
         atomic_int refs;
-        size_t cap, len;
         char data[];
 } chunk_t;
 
@@ -71,8 +77,6 @@ static chunk_t *chunk_new(size_t cap)
         if (!c)
                 return NULL;
         atomic_init(&c->refs, 1);
-        c->cap = cap;
-        c->len = 0;
         return c;
 }
 
@@ -93,9 +97,17 @@ static bool chunk_exclusive(chunk_t *c)
         return atomic_load_explicit(&c->refs, memory_order_acquire) == 1;
 }
 
+/* A wrapper rather than casting sl_iobuf_unref to the hold's type: calling
+ * a function through a pointer of another type is undefined behaviour. */
+static void iobuf_release(void *opaque)
+{
+        sl_iobuf_unref(opaque);
+}
+
 /* -------------------------------------------------------------- task */
 
 typedef struct file_source {
+        sl_task_ctx_t *ctx;
         char *path; /* NULL: stdin */
         char *topic;
         size_t batch_size;
@@ -106,10 +118,16 @@ typedef struct file_source {
         bool eof;  /* bulk: end of file reached, nothing more will be read */
         bool done; /* bulk: everything emitted */
         int64_t start_pos; /* stored offset to resume from */
+        /* The current buffer: a shard IO buffer or a heap chunk (at most one
+         * is set), data its bytes, of which len of cap hold file data. */
+        sl_iobuf_t *iobuf;
         chunk_t *chunk;
-        size_t pos;   /* first unconsumed byte in chunk */
+        char *data;
+        size_t cap, len;
+        size_t iosize; /* the shard's IO buffer size; 0 until one was seen */
+        size_t pos;   /* first unconsumed byte in data */
         size_t scan;  /* bytes in [pos, scan) hold no line terminator */
-        int64_t base; /* file position of chunk->data[0] */
+        int64_t base; /* file position of data[0] */
         sl_json_t *schema;
         sl_json_t *partition, *offset;
         sl_json_t *offset_pos; /* node inside offset, updated per batch */
@@ -174,6 +192,45 @@ static int try_open(file_source_t *t, char *errstr, size_t errstr_size)
         return 0;
 }
 
+/* Drop the task's own reference to the current buffer; batches still in
+ * flight keep theirs. The caller fixes up base and pos. */
+static void buffer_drop(file_source_t *t)
+{
+        if (t->iobuf)
+                sl_iobuf_unref(t->iobuf);
+        chunk_unref(t->chunk);
+        t->iobuf = NULL;
+        t->chunk = NULL;
+        t->data = NULL;
+        t->cap = t->len = 0;
+}
+
+/* The partial unconsumed bytes now start the buffer. */
+static void rebase(file_source_t *t, size_t partial)
+{
+        t->len = partial;
+        t->base += (int64_t)t->pos;
+        t->scan = t->scan > t->pos ? t->scan - t->pos : 0;
+        t->pos = 0;
+}
+
+/* Continue in a fresh buffer (iobuf or chunk, with cap bytes at data),
+ * starting with the unconsumed bytes (a partial line) of the current one. */
+static void buffer_switch(file_source_t *t, sl_iobuf_t *iobuf, chunk_t *chunk,
+                          char *data, size_t cap)
+{
+        size_t partial = t->len - t->pos;
+
+        if (partial > 0)
+                memcpy(data, t->data + t->pos, partial);
+        buffer_drop(t);
+        t->iobuf = iobuf;
+        t->chunk = chunk;
+        t->data = data;
+        t->cap = cap;
+        rebase(t, partial);
+}
+
 static void source_task_stop(void *state)
 {
         file_source_t *t = state;
@@ -181,7 +238,7 @@ static void source_task_stop(void *state)
                 return;
         if (t->fd > STDERR_FILENO)
                 close(t->fd);
-        chunk_unref(t->chunk); /* batches still in flight keep their ref */
+        buffer_drop(t);
         sl_json_free(t->schema);
         sl_json_free(t->partition);
         sl_json_free(t->offset);
@@ -218,6 +275,7 @@ static int source_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         if (!t)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
                                  "Out of memory");
+        t->ctx = ctx;
         t->fd = -1;
         if (!topic || !*topic) {
                 source_task_stop(t);
@@ -274,26 +332,26 @@ nomem:
         return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "Out of memory");
 }
 
-/* The next complete line in the current chunk: its bytes [*startp, +*lenp)
- * and the chunk index just past its terminator. At the end of a bulk read
- * the rest of the data is the last line, terminated or not. */
+/* The next complete line in the current buffer: its bytes [*startp,
+ * +*lenp) and the buffer index just past its terminator. At the end of a
+ * bulk read the rest of the data is the last line, terminated or not. */
 static bool next_line(file_source_t *t, size_t *startp, size_t *lenp,
                       size_t *nextp)
 {
-        const chunk_t *c = t->chunk;
-        size_t end = c ? c->len : 0, i;
+        const char *data = t->data;
+        size_t end = t->len, i;
 
         /* Resume where the last scan stopped: a long line arriving in many
          * reads must not be rescanned from its start each time. */
         for (i = t->scan > t->pos ? t->scan : t->pos; i < end; i++) {
-                if (c->data[i] == '\n') {
+                if (data[i] == '\n') {
                         *nextp = i + 1;
-                } else if (c->data[i] == '\r') {
+                } else if (data[i] == '\r') {
                         /* Only the next byte tells whether \n follows. */
                         if (i + 1 == end && !t->eof)
                                 break;
-                        *nextp = i + 1 < end && c->data[i + 1] == '\n' ? i + 2
-                                                                       : i + 1;
+                        *nextp = i + 1 < end && data[i + 1] == '\n' ? i + 2
+                                                                     : i + 1;
                 } else {
                         continue;
                 }
@@ -324,12 +382,15 @@ static int emit_lines(file_source_t *t, sl_source_batch_t *batch, size_t max,
         int r;
 
         while (cnt < max && next_line(t, &start, &len, &next)) {
-                if (cnt == 0) {
+                if (cnt == 0 && t->iobuf) {
+                        sl_iobuf_ref(t->iobuf);
+                        sl_source_batch_hold(batch, iobuf_release, t->iobuf);
+                } else if (cnt == 0) {
                         atomic_fetch_add_explicit(&t->chunk->refs, 1,
                                                   memory_order_relaxed);
                         sl_source_batch_hold(batch, chunk_unref, t->chunk);
                 }
-                value = SL_JSON_STRING_REF(t->chunk->data + start, len);
+                value = SL_JSON_STRING_REF(t->data + start, len);
                 if ((r = sl_source_batch_add(batch, &rec)) < 0)
                         return sl_seterr(errstr, errstr_size, r,
                                          "Cannot add record from %s: %s",
@@ -349,68 +410,128 @@ static int emit_lines(file_source_t *t, sl_source_batch_t *batch, size_t max,
         return (int)cnt;
 }
 
-/* Make room at the end of the current chunk for the next read. A chunk
- * still referenced by batches is never written below its len, so its
- * unconsumed bytes (a partial line) move to a fresh chunk, doubled while
- * the line would fill most of it; an unreferenced chunk is reused. */
-static int make_room(file_source_t *t)
+/* Continue in a heap chunk. A chunk still referenced by batches is never
+ * written below its len, so the unconsumed bytes (a partial line) move to
+ * a fresh chunk, doubled while the line would fill most of it; an
+ * unreferenced chunk is reused. */
+static int to_chunk(file_source_t *t)
 {
         chunk_t *c = t->chunk, *n;
-        size_t partial = c ? c->len - t->pos : 0, cap = CHUNK_SIZE;
+        size_t partial = t->len - t->pos, cap = CHUNK_SIZE;
 
-        if (c && c->len < c->cap &&
-            !(t->pos == c->len && t->pos > 0 && chunk_exclusive(c)))
-                return 0;
         while (cap < 2 * partial)
                 cap *= 2;
-        if (c && chunk_exclusive(c) && cap <= c->cap) {
+        if (c && chunk_exclusive(c) && cap <= t->cap) {
                 memmove(c->data, c->data + t->pos, partial);
-                n = c;
-        } else {
-                if (!(n = chunk_new(cap)))
-                        return SL_ERR_NOMEM;
-                if (c) {
-                        memcpy(n->data, c->data + t->pos, partial);
-                        chunk_unref(c);
-                }
+                rebase(t, partial);
+                return 0;
         }
-        n->len = partial;
-        t->base += (int64_t)t->pos;
-        t->scan = t->scan > t->pos ? t->scan - t->pos : 0;
-        t->pos = 0;
-        t->chunk = n;
+        if (!(n = chunk_new(cap)))
+                return SL_ERR_NOMEM;
+        buffer_switch(t, NULL, n, n->data, cap);
         return 0;
 }
 
-/* Bytes read, 0 at end of file, -EAGAIN when a pipe/tty has nothing yet,
- * other negatives on errors. */
+/* Stdin and pipes: make room at the end of the current chunk for the next
+ * read. */
+static int make_room_stream(file_source_t *t)
+{
+        if (t->chunk && t->len < t->cap &&
+            !(t->pos == t->len && t->pos > 0 && chunk_exclusive(t->chunk)))
+                return 0;
+        return to_chunk(t);
+}
+
+/* Regular files: make room at the end of the current buffer for the next
+ * read. As with chunks, a buffer is never written below its len once
+ * batches may hold it (and who holds an IO buffer cannot be seen), so a
+ * partial line moves to the start of a fresh IO buffer. One that would
+ * not fit goes to a heap chunk until the line is complete. 0, -EAGAIN
+ * when the shard has no IO buffer free, or SL_ERR_NOMEM. */
+static int make_room_file(file_source_t *t)
+{
+        size_t partial = t->len - t->pos;
+        bool fits = t->iosize == 0 || partial < t->iosize;
+
+        /* A chunk only serves its long line: the next buffer is an IO
+         * buffer again, so heap memory is not held longer than needed. */
+        if (t->data && t->len < t->cap && (t->iobuf || !fits))
+                return 0;
+        if (fits) {
+                sl_iobuf_t *io = sl_task_iobuf(t->ctx);
+                if (!io)
+                        return -EAGAIN;
+                t->iosize = sl_iobuf_size(io);
+                if (partial < t->iosize) {
+                        buffer_switch(t, io, NULL, sl_iobuf_data(io),
+                                      t->iosize);
+                        return 0;
+                }
+                sl_iobuf_unref(io); /* smaller than the last shard's */
+        }
+        return to_chunk(t);
+}
+
+/* Bytes read, 0 at end of file, -EAGAIN when a pipe/tty has nothing yet or
+ * the shard has no IO buffer free, other negatives on errors. */
 static ssize_t fill(file_source_t *t, char *errstr, size_t errstr_size)
 {
         const char *name = t->path ? t->path : "stdin";
         ssize_t n;
+        int r;
 
-        if (make_room(t) < 0)
+        r = t->seekable ? make_room_file(t) : make_room_stream(t);
+        if (r == -EAGAIN)
+                return r;
+        if (r < 0)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
                                  "Out of memory reading %s", name);
-        /* Unlike a regular file, a pipe would block the poll thread. */
-        if (!t->seekable) {
+        if (t->seekable) {
+                int64_t at = t->base + (int64_t)t->len;
+                if (t->iobuf) {
+                        n = sl_task_read(t->ctx, t->fd, t->iobuf, t->len,
+                                         t->cap - t->len, at);
+                } else {
+                        do
+                                n = pread(t->fd, t->data + t->len,
+                                          t->cap - t->len, (off_t)at);
+                        while (n < 0 && errno == EINTR);
+                        if (n < 0)
+                                n = -errno;
+                }
+        } else {
+                /* Unlike a regular file, a pipe would block the poll
+                 * thread. */
                 struct pollfd pfd = {.fd = t->fd, .events = POLLIN};
                 if (poll(&pfd, 1, 0) == 0)
                         return -EAGAIN;
+                do
+                        n = read(t->fd, t->data + t->len, t->cap - t->len);
+                while (n < 0 && errno == EINTR);
+                if (n < 0)
+                        n = -errno;
         }
-        do
-                n = read(t->fd, t->chunk->data + t->chunk->len,
-                         t->chunk->cap - t->chunk->len);
-        while (n < 0 && errno == EINTR);
         if (n < 0) {
-                int err = errno;
-                if (err == EAGAIN || err == EWOULDBLOCK)
+                if (n == -EAGAIN || n == -EWOULDBLOCK)
                         return -EAGAIN;
-                return sl_seterr(errstr, errstr_size, -err,
-                                 "Error reading %s: %s", name, strerror(err));
+                return sl_seterr(errstr, errstr_size, (int)n,
+                                 "Error reading %s: %s", name,
+                                 strerror((int)-n));
         }
-        t->chunk->len += (size_t)n;
+        t->len += (size_t)n;
         return n;
+}
+
+/* A tailed file that has been read up to its end gives its IO buffer
+ * back: the shard's pool is shared, and a task waiting for more lines must
+ * not keep it from tasks that have data. */
+static void idle(file_source_t *t)
+{
+        if (!t->iobuf || t->pos != t->len)
+                return;
+        t->base += (int64_t)t->len;
+        t->pos = t->scan = 0;
+        buffer_drop(t);
 }
 
 static int source_poll(void *state, sl_source_batch_t *batch, char *errstr,
@@ -436,6 +557,7 @@ static int source_poll(void *state, sl_source_batch_t *batch, char *errstr,
                         return r;
                 if (t->eof) {
                         t->done = true;
+                        buffer_drop(t);
                         sl_info(FILE_SOURCE_LOGGER, "Finished reading %s",
                                 t->path ? t->path : "stdin");
                         return 0;
@@ -446,8 +568,10 @@ static int source_poll(void *state, sl_source_batch_t *batch, char *errstr,
                 if (n < 0)
                         return (int)n;
                 if (n == 0) {
-                        if (!t->bulk)
+                        if (!t->bulk) {
+                                idle(t);
                                 return 0;
+                        }
                         t->eof = true;
                 }
         }

@@ -19,7 +19,7 @@
 /* Registered (pinned) memory per shard: small enough for the idle RSS
  * budget, large enough that a poll covers thousands of short lines. */
 #define IO_BUFFERS 16
-#define IO_BUFFER_BYTES (256 * 1024)
+#define IO_BUFFER_BYTES (128 * 1024)
 #define IO_RING_ENTRIES 64
 
 static __thread sl_shard_t *current_shard;
@@ -59,6 +59,7 @@ struct sl_shard {
 struct sl_shards {
         sl_shard_t *shards;
         int count;
+        bool use_uring;
         pthread_mutex_t attach_lock;
 };
 
@@ -155,27 +156,29 @@ int sl_shard_io(sl_shard_t *sh, struct sl_uring **uring, struct sl_iobuf_pool **
 
         if (!sh || sh != current_shard)
                 return SL_ERR_STATE;
-        if (!sh->uring && !sh->io_failed) {
+        if (!sh->pool && !sh->io_failed) {
                 sh->pool = sl_iobuf_pool_new(IO_BUFFERS, IO_BUFFER_BYTES, err, sizeof(err));
-                sh->uring = sh->pool ? sl_uring_new(IO_RING_ENTRIES, sh->pool, err, sizeof(err))
-                                     : NULL;
-                if (!sh->uring) {
-                        /* callers fall back to plain system calls */
-                        sl_warn(LOGGER, "shard %d: io_uring unavailable: %s", sh->id, err);
+                if (!sh->pool) {
+                        sl_error(LOGGER, "shard %d: no IO buffers: %s", sh->id, err);
                         sh->io_failed = true;
-                        if (sh->pool)
-                                sl_iobuf_pool_destroy(sh->pool);
-                        sh->pool = NULL;
+                } else if (!sh->set->use_uring) {
+                        sl_info(LOGGER, "shard %d: io_uring disabled (io.uring.enable=false)",
+                                sh->id);
+                } else if (!(sh->uring = sl_uring_new(IO_RING_ENTRIES, sh->pool, err,
+                                                      sizeof(err)))) {
+                        /* the buffers still serve, through plain system calls */
+                        sl_warn(LOGGER, "shard %d: io_uring unavailable, using system calls: %s",
+                                sh->id, err);
                 }
         }
-        if (!sh->uring)
+        if (!sh->pool)
                 return SL_ERR_STATE;
         *uring = sh->uring;
         *pool = sh->pool;
         return 0;
 }
 
-sl_shards_t *sl_shards_start(int count, char *errstr, size_t errstr_size) {
+sl_shards_t *sl_shards_start(int count, bool use_uring, char *errstr, size_t errstr_size) {
         sl_topology_t *topo = sl_topology_discover(errstr, errstr_size);
         sl_shards_t *s;
         char *desc;
@@ -189,6 +192,7 @@ sl_shards_t *sl_shards_start(int count, char *errstr, size_t errstr_size) {
         free(desc);
         s = calloc(1, sizeof(*s));
         s->shards = calloc((size_t)count, sizeof(*s->shards));
+        s->use_uring = use_uring;
         pthread_mutex_init(&s->attach_lock, NULL);
         for (int i = 0; i < count; i++) {
                 sl_shard_t *sh = &s->shards[i];

@@ -15,8 +15,8 @@ typedef struct sl_shard sl_shard_t;
 typedef int (*sl_shard_step_fn)(void *arg);
 
 /* count shards, placed on the CPUs this process may use (node by node);
- * count <= 0 means one per CPU. */
-sl_shards_t *sl_shards_start(int count, char *errstr, size_t errstr_size);
+ * count <= 0 means one per CPU. use_uring false: IO by system calls. */
+sl_shards_t *sl_shards_start(int count, bool use_uring, char *errstr, size_t errstr_size);
 void sl_shards_stop(sl_shards_t *s);
 int sl_shards_count(const sl_shards_t *s);
 
@@ -27,9 +27,11 @@ void sl_shard_detach(sl_shard_t *shard, void *arg);
 int sl_shard_id(const sl_shard_t *shard);
 /* The shard the calling thread is, or NULL off the shards. */
 sl_shard_t *sl_shard_current(void);
-/* The calling shard's io_uring and registered buffer pool, created on
- * first use so a worker without IO-heavy tasks pins no buffer memory.
- * 0 or a negative error. Shard thread only. */
+/* The calling shard's buffer pool and io_uring, created on first use so a
+ * worker without IO-heavy tasks pins no buffer memory. *uring is NULL when
+ * io_uring could not be set up (seccomp, RLIMIT_MEMLOCK...): the buffers
+ * still work, with plain system calls. 0 or a negative error. Shard
+ * thread only. */
 struct sl_uring;
 struct sl_iobuf_pool;
 int sl_shard_io(sl_shard_t *shard, struct sl_uring **uring, struct sl_iobuf_pool **pool);

@@ -40,7 +40,7 @@ ssize_t sl_task_read(sl_task_ctx_t *ctx, int fd, sl_iobuf_t *buf, size_t buf_off
         if (buf_off > buf->cap || len > buf->cap - buf_off)
                 return -EINVAL;
         /* a buffer of this shard's pool is registered with its ring */
-        if (shard_io(&u, &p) == 0 && buf->pool == p)
+        if (shard_io(&u, &p) == 0 && u && buf->pool == p)
                 return sl_uring_read_fixed(u, fd, buf, buf_off, len, (off_t)file_off);
         do
                 n = pread(fd, buf->data + buf_off, len, (off_t)file_off);
@@ -54,7 +54,7 @@ ssize_t sl_task_writev(sl_task_ctx_t *ctx, int fd, const struct iovec *iov, int 
         ssize_t total = 0;
 
         (void)ctx;
-        if (shard_io(&u, &p) == 0)
+        if (shard_io(&u, &p) == 0 && u)
                 return sl_uring_writev(u, fd, iov, iovcnt, -1);
         /* off the shards (rare): plain writes, resuming short ones */
         for (int i = 0; i < iovcnt; i++) {
@@ -79,7 +79,7 @@ int sl_task_fdatasync(sl_task_ctx_t *ctx, int fd) {
         sl_iobuf_pool_t *p;
 
         (void)ctx;
-        if (shard_io(&u, &p) == 0)
+        if (shard_io(&u, &p) == 0 && u)
                 return sl_uring_fsync(u, fd, true);
         return fdatasync(fd) == 0 ? 0 : -errno;
 }

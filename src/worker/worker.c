@@ -128,7 +128,8 @@ sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_s
         else if (start_embedded(w, errstr, errstr_size) != 0)
                 goto fail;
         w->plugins = sl_plugins_new(sl_strmap_get(w->config, "plugin.path"));
-        w->shards = sl_shards_start((int)sl_config_long(w->config, "shard.count", 0), errstr,
+        w->shards = sl_shards_start((int)sl_config_long(w->config, "shard.count", 0),
+                                    sl_config_bool(w->config, "io.uring.enable", true), errstr,
                                     errstr_size);
         if (!w->shards)
                 goto fail;

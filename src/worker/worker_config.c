@@ -31,6 +31,11 @@ const sl_config_def_t sl_worker_config_defs[] = {
          .min = 0, .importance = SL_CFG_MEDIUM, .group = G_COMMON,
          .documentation = "Pinned shard threads that run tasks; 0 = one per CPU the "
                           "process may use. More shards than CPUs share cores."},
+        {.name = "io.uring.enable", .type = SL_CFG_BOOLEAN, .default_value = "true",
+         .importance = SL_CFG_LOW, .group = G_COMMON,
+         .documentation = "Shards do file IO through io_uring with registered buffers; "
+                          "false uses plain system calls (e.g. where seccomp blocks "
+                          "io_uring)."},
         {.name = "listeners", .type = SL_CFG_LIST, .default_value = "http://:8083",
          .importance = SL_CFG_LOW, .group = G_REST,
          .documentation = "REST listener, http://host:port (port 0 picks a free port)."},

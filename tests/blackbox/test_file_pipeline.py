@@ -169,6 +169,22 @@ def test_small_pipeline(mock_broker, worker, tmp_path, conv):
         assert [json.loads(v) for v in values] == lines
 
 
+def test_pipeline_without_io_uring(mock_broker, worker, tmp_path):
+    """Where io_uring is unavailable or disabled, shards keep their buffers
+    and do the same IO with system calls."""
+    mb = mock_broker("nouring:1")
+    w = worker.start({"bootstrap.servers": mb.bootstrap,
+                      "io.uring.enable": "false"})
+    data = join_lines(seq_lines(20_000))
+    inp, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    inp.write_bytes(data)
+    w.create("src", file_source_config(inp, "nouring"))
+    w.create("sink", file_sink_config(out, "nouring"))
+    wait_file_bytes(w, out, len(data), 60)
+    assert out.read_bytes() == data
+    assert "io_uring disabled" in w.log()
+
+
 # ------------------------------------------------------- the big pipeline
 
 def test_million_lines(mock_broker, worker, tmp_path):

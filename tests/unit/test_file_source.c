@@ -1,5 +1,6 @@
-/* FileStreamSource task: line splitting, chunking, offsets, modes. The
- * host's batch and task-context functions are faked here. */
+/* FileStreamSource task: line splitting, chunking, offsets, modes, IO
+ * buffers. The host's batch, task-context and IO functions are faked
+ * here. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -14,6 +15,9 @@
 
 #define MIB ((size_t)1 << 20)
 #define MAX_RECS 64
+/* The host's pool: 16 registered buffers of 256 KiB per shard. */
+#define POOL_BUFS 16
+#define POOL_BUF_SIZE ((size_t)256 << 10)
 
 /* ------------------------------------------------------------- fakes */
 
@@ -36,6 +40,114 @@ struct sl_task_ctx {
 };
 
 static int releases_pending; /* holds not yet released */
+
+/* A shard's IO buffer pool: a few buffers with reference counts. Released
+ * buffers are poisoned so bytes read after their release show up. */
+#define POOL_MAX 16
+
+struct sl_iobuf {
+        char *data;
+        size_t size;
+        int refs;
+};
+
+static struct sl_iobuf pool[POOL_MAX];
+static size_t pool_n;
+static bool pool_on_shard = true; /* false: sl_task_iobuf always NULL */
+static int pool_reads;            /* sl_task_read calls */
+static int pool_read_error;       /* errno sl_task_read fails with, or 0 */
+
+static void pool_setup(size_t n, size_t size)
+{
+        for (size_t i = 0; i < POOL_MAX; i++) {
+                free(pool[i].data);
+                pool[i] = (struct sl_iobuf){0};
+        }
+        for (size_t i = 0; i < n; i++) {
+                pool[i].data = malloc(size);
+                pool[i].size = size;
+                memset(pool[i].data, '#', size);
+        }
+        pool_n = n;
+        pool_on_shard = true;
+        pool_reads = 0;
+        pool_read_error = 0;
+}
+
+static size_t pool_free_count(void)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < pool_n; i++)
+                n += pool[i].refs == 0;
+        return n;
+}
+
+static bool pool_full(void)
+{
+        return pool_free_count() == pool_n;
+}
+
+static bool is_iobuf(const void *p)
+{
+        for (size_t i = 0; i < pool_n; i++)
+                if (p == &pool[i])
+                        return true;
+        return false;
+}
+
+sl_iobuf_t *sl_task_iobuf(sl_task_ctx_t *ctx)
+{
+        CHECK(ctx != NULL);
+        if (!pool_on_shard)
+                return NULL;
+        for (size_t i = 0; i < pool_n; i++) {
+                if (pool[i].refs == 0) {
+                        pool[i].refs = 1;
+                        return &pool[i];
+                }
+        }
+        return NULL;
+}
+
+char *sl_iobuf_data(sl_iobuf_t *buf)
+{
+        CHECK(buf->refs > 0);
+        return buf->data;
+}
+
+size_t sl_iobuf_size(const sl_iobuf_t *buf)
+{
+        return buf->size;
+}
+
+void sl_iobuf_ref(sl_iobuf_t *buf)
+{
+        CHECK(buf->refs > 0);
+        buf->refs++;
+}
+
+void sl_iobuf_unref(sl_iobuf_t *buf)
+{
+        CHECK(buf->refs > 0);
+        if (--buf->refs == 0)
+                memset(buf->data, '#', buf->size);
+}
+
+ssize_t sl_task_read(sl_task_ctx_t *ctx, int fd, sl_iobuf_t *buf,
+                     size_t buf_off, size_t len, int64_t file_off)
+{
+        ssize_t n;
+        CHECK(ctx != NULL);
+        CHECK(is_iobuf(buf) && buf->refs > 0);
+        CHECK(len > 0);
+        pool_reads++;
+        if (buf_off > buf->size || len > buf->size - buf_off)
+                return -EINVAL;
+        if (pool_read_error)
+                return -pool_read_error;
+        n = pread(fd, buf->data + buf_off, len, (off_t)file_off);
+        return n < 0 ? -errno : n;
+}
 
 int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec)
 {
@@ -137,11 +249,14 @@ static void batch_init(sl_source_batch_t *b, size_t cap)
         b->cap = cap;
 }
 
-/* The records were produced: drop the copies and release the hold. */
+/* The records were produced: drop the copies and release the hold. The
+ * held bytes must not have changed since the records were added. */
 static void deliver(sl_source_batch_t *b)
 {
-        for (size_t i = 0; i < b->n; i++)
+        for (size_t i = 0; i < b->n; i++) {
+                CHECK(memcmp(b->ptr[i], b->val[i], b->len[i]) == 0);
                 free(b->val[i]);
+        }
         if (b->release) {
                 b->release(b->opaque);
                 releases_pending--;
@@ -243,6 +358,7 @@ static void test_line_terminators(void)
         deliver(&b);
         CHECK_INT(poll_once(s, &b), 0);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -271,6 +387,7 @@ static void test_cr_at_end_waits(void)
         CHECK_INT(batch_position(&b), 7);
         deliver(&b);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -379,6 +496,7 @@ static void test_resume_from_offset(void)
         CHECK_INT(batch_position(&b), 15);
         deliver(&b);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -397,6 +515,7 @@ static void test_file_shorter_than_offset(void)
         CHECK_INT(batch_position(&b), 4);
         deliver(&b);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -425,6 +544,7 @@ static void test_batch_size_and_room(void)
         deliver(&b);
         CHECK_INT(poll_once(s, &b), 0);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -459,6 +579,7 @@ static void test_bulk_final_unterminated_line(void)
         CHECK_INT(batch_position(&b), 3);
         deliver(&b);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -483,17 +604,27 @@ static void test_tail_picks_up_appends(void)
         deliver(&b);
         CHECK_INT(poll_once(s, &b), 0);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
+/* p..p+n lies in the held memory: an IO buffer's data, or a heap chunk. */
 static bool inside(const void *opaque, const char *p, size_t n)
 {
         const char *base = opaque;
-        return p >= base && p + n <= base + malloc_usable_size((void *)opaque);
+        size_t size;
+        if (is_iobuf(opaque)) {
+                base = ((const struct sl_iobuf *)opaque)->data;
+                size = ((const struct sl_iobuf *)opaque)->size;
+        } else {
+                size = malloc_usable_size((void *)opaque);
+        }
+        return p >= base && p + n <= base + size;
 }
 
-/* Values point into the held chunk, batches released after the task stops
- * still free their chunk (LeakSanitizer checks nothing is left). */
+/* Values point into the held buffer, batches released after the task stops
+ * still free their chunk (LeakSanitizer checks nothing is left) or return
+ * their IO buffer. */
 static void test_zero_copy_and_release(void)
 {
         const char *path = path_of("zc");
@@ -538,6 +669,7 @@ static void test_zero_copy_and_release(void)
         for (int i = 0; i < nb; i++)
                 deliver(&b[i]);
         CHECK_INT(releases_pending, 0);
+        CHECK(pool_full());
         free(data);
         ctx_free(&ctx);
 }
@@ -567,6 +699,7 @@ static void test_missing_file(void)
         CHECK_STR(b.val[0], "now");
         deliver(&b);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -584,6 +717,7 @@ static void test_read_error(void)
         CHECK(strstr(errstr, tmpdir) != NULL);
         CHECK(strstr(errstr, strerror(EISDIR)) != NULL);
         P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -612,6 +746,275 @@ static void test_stdin(void)
         P->task_stop(s);
         dup2(saved, STDIN_FILENO);
         close(saved);
+        ctx_free(&ctx);
+}
+
+/* ------------------------------------------------------ IO buffers */
+
+/* Regular files are read with sl_task_read into a shard IO buffer that
+ * the batch holds: values point into it, and it returns to the pool. */
+static void test_iobuf_zero_copy(void)
+{
+        const char *path = path_of("iobuf");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        sl_iobuf_t *held;
+        void *s;
+
+        write_file(path, "w", "one\ntwo\r\nthree\n", 15);
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 3);
+        CHECK(pool_reads > 0);
+        CHECK(!b.added_without_hold);
+        CHECK_INT(b.holds, 1);
+        CHECK(is_iobuf(b.opaque));
+        held = b.opaque;
+        CHECK_INT(held->refs, 2); /* the task's and the batch's */
+        for (size_t i = 0; i < b.n; i++)
+                CHECK(inside(held, b.ptr[i], b.len[i]));
+        CHECK(b.ptr[0] == held->data);
+        CHECK_STR(b.val[1], "two");
+        CHECK_INT(batch_position(&b), 15);
+        P->task_stop(s); /* the batch outlives the task */
+        CHECK_INT(held->refs, 1);
+        CHECK_STR(b.val[2], "three");
+        deliver(&b);
+        CHECK(pool_full());
+        ctx_free(&ctx);
+}
+
+/* No free IO buffer: poll returns 0 without reading or holding, and picks
+ * up where it stopped once a delivered batch gives a buffer back. */
+static void test_backpressure(void)
+{
+        const char *path = path_of("pressure");
+        char data[1001], want[16];
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b[3];
+        int reads, next = 0;
+        void *s;
+
+        /* 100 lines of 10 bytes; buffers of 64 bytes hold 6 and a bit. */
+        for (int i = 0; i < 100; i++)
+                sprintf(data + 10 * i, "line%05d\n", i);
+        write_file(path, "w", data, 1000);
+        pool_setup(2, 64);
+        s = start_ok(&ctx, path, "bulk", NULL);
+        batch_init(&b[0], 100);
+        batch_init(&b[1], 100);
+        batch_init(&b[2], 100);
+        CHECK_INT(poll_once(s, &b[0]), 6);
+        CHECK_INT(poll_once(s, &b[1]), 6); /* second buffer */
+        CHECK(b[0].opaque != b[1].opaque);
+        CHECK_INT(pool_free_count(), 0);
+        reads = pool_reads;
+        for (int i = 0; i < 3; i++) {
+                CHECK_INT(poll_once(s, &b[2]), 0);
+                CHECK_INT(b[2].holds, 0);
+        }
+        CHECK_INT(pool_reads, reads);
+        deliver(&b[0]);
+        CHECK_INT(poll_once(s, &b[2]), 6);
+        CHECK_INT(batch_position(&b[2]), 180);
+        for (int i = 0; i < 6; i++) {
+                snprintf(want, sizeof(want), "line%05d", 12 + i);
+                CHECK_STR(b[2].val[i], want);
+        }
+        /* Hold at most one batch at a time from here on. */
+        deliver(&b[1]);
+        deliver(&b[2]);
+        next = 18;
+        for (int guard = 0; guard < 100 && next < 100; guard++) {
+                int r = poll_once(s, &b[0]);
+                CHECK(r > 0);
+                for (size_t i = 0; i < b[0].n; i++) {
+                        snprintf(want, sizeof(want), "line%05d", next++);
+                        CHECK_STR(b[0].val[i], want);
+                        CHECK(inside(b[0].opaque, b[0].ptr[i], b[0].len[i]));
+                }
+                CHECK(is_iobuf(b[0].opaque));
+                if (next == 100)
+                        CHECK_INT(batch_position(&b[0]), 1000);
+                deliver(&b[0]);
+        }
+        CHECK_INT(next, 100);
+        CHECK_INT(poll_once(s, &b[0]), 0);
+        CHECK(pool_full()); /* finished: the task gave its buffer back */
+        P->task_stop(s);
+        CHECK(pool_full());
+        pool_setup(POOL_BUFS, POOL_BUF_SIZE);
+        ctx_free(&ctx);
+}
+
+/* Outside a shard (or with its IO unavailable) there is no buffer: that is
+ * back-pressure too, not an error. */
+static void test_no_iobuf_outside_shard(void)
+{
+        const char *path = path_of("noshard");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        write_file(path, "w", "a\nb\n", 4);
+        s = start_ok(&ctx, path, "tail", NULL);
+        pool_on_shard = false;
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 0);
+        CHECK_INT(pool_reads, 0);
+        pool_on_shard = true;
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[1], "b");
+        deliver(&b);
+        P->task_stop(s);
+        CHECK(pool_full());
+        ctx_free(&ctx);
+}
+
+/* A line cut by the end of a buffer continues at the start of the next
+ * buffer; values stay inside IO buffers, offsets count file bytes. */
+static void test_partial_line_across_iobufs(void)
+{
+        const char *path = path_of("partial");
+        static const char data[] =
+                "abcdefghij\n0123456789abc\r\nxy\n\npqrstuvwxyz0\nlast";
+        static const char *const want[] = {"abcdefghij", "0123456789abc",
+                                           "xy", "", "pqrstuvwxyz0", "last"};
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        size_t got = 0;
+        void *s;
+
+        pool_setup(3, 16);
+        write_file(path, "w", data, sizeof(data) - 1);
+        s = start_ok(&ctx, path, "bulk", NULL);
+        batch_init(&b, 100);
+        for (int guard = 0; guard < 100 && got < 6; guard++) {
+                int r = poll_once(s, &b);
+                CHECK(r > 0);
+                if (r <= 0)
+                        break;
+                CHECK(is_iobuf(b.opaque));
+                for (size_t i = 0; i < b.n && got < 6; i++) {
+                        CHECK_STR(b.val[i], want[got]);
+                        CHECK(inside(b.opaque, b.ptr[i], b.len[i]));
+                        got++;
+                }
+                if (got == 2)
+                        CHECK_INT(batch_position(&b), 26);
+                deliver(&b);
+        }
+        CHECK_INT(got, 6);
+        CHECK_INT(poll_once(s, &b), 0);
+        P->task_stop(s);
+        CHECK(pool_full());
+        pool_setup(POOL_BUFS, POOL_BUF_SIZE);
+        ctx_free(&ctx);
+}
+
+/* A line longer than an IO buffer goes to a heap chunk filled with pread,
+ * also while it is still being written; the lines after it are back in
+ * IO buffers. */
+static void test_line_longer_than_iobuf(void)
+{
+        const char *path = path_of("longio");
+        char longline[100];
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        memset(longline, 'L', sizeof(longline));
+        pool_setup(2, 16);
+        write_file(path, "w", "short\n", 6);
+        write_file(path, "a", longline, 40); /* still being written */
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "short");
+        CHECK(is_iobuf(b.opaque));
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        CHECK_INT(poll_once(s, &b), 0);
+        write_file(path, "a", longline + 40, 60);
+        write_file(path, "a", "\nafter\n", 7);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_INT(b.len[0], 100);
+        CHECK(b.val[0] && strspn(b.val[0], "L") == 100);
+        CHECK_STR(b.val[1], "after");
+        CHECK(!is_iobuf(b.opaque)); /* a heap chunk */
+        CHECK(inside(b.opaque, b.ptr[0], b.len[0]));
+        CHECK_INT(batch_position(&b), 113);
+        deliver(&b);
+        write_file(path, "a", "x\ny\n", 4);
+        CHECK_INT(poll_once(s, &b), 2);
+        CHECK_STR(b.val[1], "y");
+        CHECK(is_iobuf(b.opaque));
+        CHECK_INT(batch_position(&b), 117);
+        deliver(&b);
+        P->task_stop(s);
+        CHECK(pool_full());
+        pool_setup(POOL_BUFS, POOL_BUF_SIZE);
+        ctx_free(&ctx);
+}
+
+/* A tailed file read to its end gives its buffer back while waiting, so
+ * idle tasks do not starve the shard's other tasks; a pending partial line
+ * keeps it. */
+static void test_idle_tail_returns_iobuf(void)
+{
+        const char *path = path_of("idle");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        void *s;
+
+        pool_setup(1, 64);
+        write_file(path, "w", "a\nb\n", 4);
+        s = start_ok(&ctx, path, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 2);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        CHECK(pool_full());
+        write_file(path, "a", "c\npart", 6);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "c");
+        CHECK_INT(batch_position(&b), 6);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        CHECK_INT(pool_free_count(), 0); /* "part" waits in it */
+        write_file(path, "a", "ial\n", 4);
+        CHECK_INT(poll_once(s, &b), 1);
+        CHECK_STR(b.val[0], "partial");
+        CHECK_INT(batch_position(&b), 14);
+        deliver(&b);
+        CHECK_INT(poll_once(s, &b), 0);
+        CHECK(pool_full());
+        P->task_stop(s);
+        CHECK(pool_full());
+        pool_setup(POOL_BUFS, POOL_BUF_SIZE);
+        ctx_free(&ctx);
+}
+
+static void test_iobuf_read_error(void)
+{
+        const char *path = path_of("eio");
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        char errstr[256] = "", want[300];
+        void *s;
+
+        write_file(path, "w", "a\n", 2);
+        s = start_ok(&ctx, path, "tail", NULL);
+        pool_read_error = EIO;
+        batch_init(&b, 100);
+        CHECK_INT(P->source_poll(s, &b, errstr, sizeof(errstr)), -EIO);
+        snprintf(want, sizeof(want), "Error reading %s: %s", path,
+                 strerror(EIO));
+        CHECK_STR(errstr, want);
+        CHECK_INT(b.n, 0);
+        pool_read_error = 0;
+        P->task_stop(s);
+        CHECK(pool_full());
         ctx_free(&ctx);
 }
 
@@ -660,6 +1063,7 @@ int main(void)
         if (!mkdtemp(tmpdir))
                 return 2;
         sl_log_set_level(SL_LOG_ERROR);
+        pool_setup(POOL_BUFS, POOL_BUF_SIZE);
         RUN(test_line_terminators);
         RUN(test_cr_at_end_waits);
         RUN(test_line_across_chunk_boundary);
@@ -673,8 +1077,16 @@ int main(void)
         RUN(test_missing_file);
         RUN(test_read_error);
         RUN(test_stdin);
+        RUN(test_iobuf_zero_copy);
+        RUN(test_backpressure);
+        RUN(test_no_iobuf_outside_shard);
+        RUN(test_partial_line_across_iobufs);
+        RUN(test_line_longer_than_iobuf);
+        RUN(test_idle_tail_returns_iobuf);
+        RUN(test_iobuf_read_error);
         RUN(test_config_and_task_configs);
         snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+        pool_setup(0, 0);
         if (system(cmd) != 0)
                 return 2;
         TEST_MAIN_END();
