@@ -138,7 +138,12 @@ static int poll_plugin(sl_task_t *t) {
         }
         if (sl_source_batch_empty(b)) {
                 sl_source_batch_destroy(b);
-                t->idle_until = sl_now_ms() + IDLE_WAIT_MS;
+                /* With batches in flight an empty poll is usually
+                 * back-pressure (the plugin's buffers are all held): poll
+                 * again as soon as deliveries come back. Otherwise the
+                 * source is idle: wait a while, as Kafka Connect does. */
+                if (!t->fifo_head)
+                        t->idle_until = sl_now_ms() + IDLE_WAIT_MS;
                 return 0;
         }
         enqueue(t, b);
