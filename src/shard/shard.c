@@ -18,7 +18,7 @@
 #define IDLE_MAX_US 10000
 /* Registered (pinned) memory per shard: small enough for the idle RSS
  * budget, large enough that a poll covers thousands of short lines. */
-#define IO_BUFFERS 16
+#define IO_BUFFERS 64
 #define IO_BUFFER_BYTES (128 * 1024)
 #define IO_RING_ENTRIES 64
 

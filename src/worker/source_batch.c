@@ -132,9 +132,14 @@ int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
         sl_task_track_topic(b->task, rec->topic);
         r = &b->recs[b->n];
         memset(r, 0, sizeof(*r));
-        r->topic_off = b->arena.len;
-        if (sl_buf_append(&b->arena, rec->topic, strlen(rec->topic) + 1) != 0)
-                return SL_ERR_NOMEM;
+        /* records of a batch nearly always share a topic: store it once */
+        if (b->n > 0 && !strcmp(b->arena.data + b->recs[b->n - 1].topic_off, rec->topic)) {
+                r->topic_off = b->recs[b->n - 1].topic_off;
+        } else {
+                r->topic_off = b->arena.len;
+                if (sl_buf_append(&b->arena, rec->topic, strlen(rec->topic) + 1) != 0)
+                        return SL_ERR_NOMEM;
+        }
         r->partition = rec->partition < 0 ? RD_KAFKA_PARTITION_UA : rec->partition;
         r->timestamp = rec->timestamp;
         if (convert(b, b->task->key_conv, rec->topic, &rec->key, &r->key) != 0 ||
@@ -246,18 +251,31 @@ size_t sl_source_batch_produce(sl_source_batch_t *b) {
                 return 0;
         while (b->next_rec < b->n) {
                 rec_t *r = &b->recs[b->next_rec];
+                rd_kafka_topic_t *rkt;
                 rd_kafka_resp_err_t err;
 
                 atomic_fetch_add(&b->refs, 1);
                 /* No RD_KAFKA_MSG_F_COPY: the bytes live until the batch's
-                 * last delivery report. */
-                err = rd_kafka_producev(
-                        rk, RD_KAFKA_V_TOPIC(b->arena.data + r->topic_off),
-                        RD_KAFKA_V_PARTITION(r->partition),
-                        RD_KAFKA_V_KEY(slice_ptr(b, &r->key), r->key.len),
-                        RD_KAFKA_V_VALUE((void *)slice_ptr(b, &r->value), r->value.len),
-                        RD_KAFKA_V_TIMESTAMP(r->timestamp), RD_KAFKA_V_HEADERS(r->headers),
-                        RD_KAFKA_V_OPAQUE(b), RD_KAFKA_V_END);
+                 * last delivery report. The common record (no headers, no
+                 * timestamp) skips producev's argument parsing. */
+                rkt = !r->headers && !r->timestamp
+                              ? sl_task_topic(b->task, b->arena.data + r->topic_off)
+                              : NULL;
+                if (rkt)
+                        err = rd_kafka_produce(rkt, r->partition, 0,
+                                               (void *)slice_ptr(b, &r->value), r->value.len,
+                                               slice_ptr(b, &r->key), r->key.len, b) == -1
+                                      ? rd_kafka_last_error()
+                                      : RD_KAFKA_RESP_ERR_NO_ERROR;
+                else
+                        err = rd_kafka_producev(
+                                rk, RD_KAFKA_V_TOPIC(b->arena.data + r->topic_off),
+                                RD_KAFKA_V_PARTITION(r->partition),
+                                RD_KAFKA_V_KEY(slice_ptr(b, &r->key), r->key.len),
+                                RD_KAFKA_V_VALUE((void *)slice_ptr(b, &r->value), r->value.len),
+                                RD_KAFKA_V_TIMESTAMP(r->timestamp),
+                                RD_KAFKA_V_HEADERS(r->headers), RD_KAFKA_V_OPAQUE(b),
+                                RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                         /* back-pressure: the caller retries after deliveries */
                         atomic_fetch_sub(&b->refs, 1);

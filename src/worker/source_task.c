@@ -4,6 +4,7 @@
  * step, which is the back-pressure that pauses the source. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "worker/task_int.h"
 
@@ -48,6 +49,15 @@ static bool collect_delivered(sl_task_t *t, bool on_shard) {
                 sl_source_batch_destroy(b);
         }
         return true;
+}
+
+rd_kafka_topic_t *sl_task_topic(sl_task_t *t, const char *topic) {
+        if (t->rkt && !strcmp(rd_kafka_topic_name(t->rkt), topic))
+                return t->rkt;
+        if (t->rkt)
+                rd_kafka_topic_destroy(t->rkt);
+        t->rkt = rd_kafka_topic_new(t->rk, topic, NULL);
+        return t->rkt;
 }
 
 /* Control plane: commit everything delivered so far. */
@@ -222,6 +232,9 @@ void sl_source_task_close(sl_task_t *t) {
         if (t->plugin->task_stop)
                 t->plugin->task_stop(t->state);
         t->state = NULL;
+        if (t->rkt)
+                rd_kafka_topic_destroy(t->rkt);
+        t->rkt = NULL;
         rd_kafka_destroy(t->rk);
         t->rk = NULL;
         sl_info(LOGGER, "%s-%d stopped", t->connector, t->id);

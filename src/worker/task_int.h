@@ -34,6 +34,7 @@ struct sl_task_ctx {
         char *last_topic;    /* task thread only: skips the lock */
         atomic_bool topics_cleared; /* tells the task thread to forget last_topic */
         rd_kafka_t *rk;
+        rd_kafka_topic_t *rkt; /* source: handle of the last topic produced to */
 
         /* source: batches in poll order, oldest first; pending is the
          * newest one while the producer queue is full */
@@ -49,6 +50,8 @@ struct sl_task_ctx {
 void sl_task_fail(sl_task_t *t, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 int64_t sl_now_ms(void);
+/* Source: the producer's handle for topic, cached for the next record. */
+rd_kafka_topic_t *sl_task_topic(sl_task_t *t, const char *topic);
 /* Record a topic as active (task thread). */
 void sl_task_track_topic(sl_task_t *t, const char *topic);
 
