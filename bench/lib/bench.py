@@ -352,10 +352,10 @@ class Bench:
         runs.append(self.kcat_produce_run("file->Kafka", size, n, path, codec))
         self.measure(runs)
 
-    def prepare_consume_topic(self, size, n, path):
+    def prepare_consume_topic(self, size, n, path, codec):
         parts = int(n * (size + RECORD_OVERHEAD) / CONSUME_FILL) + 1
         parts = max(8, (parts + 7) // 8 * 8)
-        topic = "bench-consume-%d-%d" % (size, n)
+        topic = "bench-consume-%d-%d-%s" % (size, n, codec)
         if topic in self.consume_topics:
             return topic
         log("  pre-producing %s (%d partitions)" % (topic, parts))
@@ -364,7 +364,7 @@ class Bench:
         # partition comes near the mock's 5 MiB window.
         subprocess.run([self.kcat, "-P", "-b", self.mock.bootstrap, "-t", topic,
                         "-X", "sticky.partitioning.linger.ms=0",
-                        "-X", "linger.ms=50", "-l", path],
+                        "-X", "linger.ms=50", "-z", codec, "-l", path],
                        check=True, stdin=subprocess.DEVNULL)
         wm = self.watermarks(topic)
         if wm and (wm[0] != n or wm[1] != 0):
@@ -373,8 +373,8 @@ class Bench:
         self.consume_topics.add(topic)
         return topic
 
-    def kafka_to_file(self, size, n, path):
-        topic = self.prepare_consume_topic(size, n, path)
+    def kafka_to_file(self, size, n, path, codec):
+        topic = self.prepare_consume_topic(size, n, path, codec)
         expect = os.path.getsize(path)
         out = os.path.join(self.work, "sink-out.txt")
 
@@ -395,25 +395,29 @@ class Bench:
             if os.path.exists(out):
                 os.unlink(out)
 
-        def sluice():
-            if os.path.exists(out):
-                os.unlink(out)
-            name = "fsink-%d" % (self.run_no + 1)
-            base = self.row(scenario="Kafka->file", size=size, codec="none",
-                            tool="sluice", shards="default", records=n,
-                            payload=n * size)
-            cfg = {"connector.class": "FileStreamSink", "file": out,
-                   "topics": topic, "tasks.max": "1"}
-            log("  Kafka->file %s x %d: sluice FileStreamSink" % (size_label(size), n))
-            self.sluice_run(base, name, cfg, self.worker_settings(sink=True),
-                            lambda w: size_of(), expect)
-            check(base)
-            return base
+        def sluice_with(shards):
+            def sluice():
+                if os.path.exists(out):
+                    os.unlink(out)
+                name = "fsink-%d" % (self.run_no + 1)
+                base = self.row(scenario="Kafka->file", size=size, codec=codec,
+                                tool="sluice", shards=shards, records=n,
+                                payload=n * size)
+                cfg = {"connector.class": "FileStreamSink", "file": out,
+                       "topics": topic, "tasks.max": "1"}
+                log("  Kafka->file %s x %d %s: sluice FileStreamSink shard.count=%d"
+                    % (size_label(size), n, codec, shards))
+                self.sluice_run(base, name, cfg,
+                                self.worker_settings(shards=shards, sink=True),
+                                lambda w: size_of(), expect)
+                check(base)
+                return base
+            return sluice
 
         def kcat():
             if os.path.exists(out):
                 os.unlink(out)
-            base = self.row(scenario="Kafka->file", size=size, codec="none",
+            base = self.row(scenario="Kafka->file", size=size, codec=codec,
                             tool="kcat", records=n, payload=n * size)
             state = {"done": None}
 
@@ -439,27 +443,31 @@ class Bench:
                 self.kcat_run(base, args, stdout=f, poll=poll, reached=reached)
             check(base)
             return base
-        self.measure([sluice, kcat])
+        self.measure([sluice_with(s) for s in self.p["shards"]] + [kcat])
 
-    def generator(self, size, n, path, have_datagen):
+    def generator(self, size, n, path, have_datagen, codec):
         runs = []
-        if have_datagen:
+
+        def sluice_with(shards):
             def sluice():
                 name = "gen-%d" % (self.run_no + 1)
-                base = self.row(scenario="gen->Kafka", size=size, codec="none",
-                                tool="sluice", shards="default", records=n,
+                base = self.row(scenario="gen->Kafka", size=size, codec=codec,
+                                tool="sluice", shards=shards, records=n,
                                 payload=n * size)
                 cfg = {"connector.class": "DataGenSource", "topic": PRODUCE_TOPIC,
                        "count": str(n), "record.size": str(size),
                        "tasks.max": "1"}
                 before = self.watermarks(PRODUCE_TOPIC)
-                log("  gen->Kafka %s x %d: sluice DataGenSource" % (size_label(size), n))
-                self.sluice_run(base, name, cfg, self.worker_settings("none"),
+                log("  gen->Kafka %s x %d %s: sluice DataGenSource shard.count=%d"
+                    % (size_label(size), n, codec, shards))
+                self.sluice_run(base, name, cfg, self.worker_settings(codec, shards),
                                 lambda w: self.offsets_sum(w, name, "seq"), n)
                 self.verify_produced(base, PRODUCE_TOPIC, before, n)
                 return base
-            runs.append(sluice)
-        runs.append(self.kcat_produce_run("gen->Kafka", size, n, path, "none"))
+            return sluice
+        if have_datagen:
+            runs += [sluice_with(s) for s in self.p["shards"]]
+        runs.append(self.kcat_produce_run("gen->Kafka", size, n, path, codec))
         self.measure(runs)
 
     def idle_rss(self):
@@ -541,11 +549,13 @@ class Bench:
             if want("k2f"):
                 log("Kafka->file")
                 for size, n in sets:
-                    self.kafka_to_file(size, n, paths[size])
+                    for codec in self.p["codecs"]:
+                        self.kafka_to_file(size, n, paths[size], codec)
             if want("gen"):
                 log("generator->Kafka")
                 for size, n in sets:
-                    self.generator(size, n, paths[size], have_datagen)
+                    for codec in self.p["codecs"]:
+                        self.generator(size, n, paths[size], have_datagen, codec)
             if want("rss"):
                 log("memory")
                 self.idle_rss()

@@ -43,6 +43,25 @@ void sl_task_fail(sl_task_t *t, const char *fmt, ...) {
         sl_error(LOGGER, "%s-%d failed: %s", t->connector, t->id, msg);
 }
 
+/* librdkafka calls this from its own threads when the task's queue turns
+ * non-empty (messages fetched, deliveries reported): wake the shard
+ * instead of letting it sleep out its idle back-off. */
+static void queue_wakeup(rd_kafka_t *rk, void *opaque) {
+        sl_task_t *t = opaque;
+        (void)rk;
+        sl_shard_wake(t->shard);
+}
+
+static void wakeups_enable(sl_task_t *t, bool on) {
+        rd_kafka_queue_t *q = t->plugin->type == SL_CONNECTOR_SINK
+                                      ? rd_kafka_queue_get_consumer(t->rk)
+                                      : rd_kafka_queue_get_main(t->rk);
+        if (!q)
+                return;
+        rd_kafka_queue_cb_event_enable(q, on ? queue_wakeup : NULL, t);
+        rd_kafka_queue_destroy(q);
+}
+
 /* Open on the calling (control-plane) thread, then run on a shard. */
 sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                          const char *connector, int id, const sl_strmap_t *config,
@@ -79,6 +98,7 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                                     plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_step
                                                                         : sl_sink_task_step,
                                     t);
+        wakeups_enable(t, true);
         sl_debug(LOGGER, "%s-%d runs on shard %d", connector, id, sl_shard_id(t->shard));
         return t;
 }
@@ -93,8 +113,10 @@ void sl_task_stop(sl_task_t *t) {
         if (!t)
                 return;
         atomic_store(&t->stop, true);
-        if (t->shard)
+        if (t->shard) {
+                wakeups_enable(t, false);
                 sl_shard_detach(t->shard, t);
+        }
         if (t->opened) {
                 if (t->plugin->type == SL_CONNECTOR_SOURCE)
                         sl_source_task_close(t);
