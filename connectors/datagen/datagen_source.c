@@ -219,19 +219,6 @@ static void task_stop(void *state)
         free(t);
 }
 
-static int64_t stored_seq(sl_task_ctx_t *ctx, const sl_json_t *partition)
-{
-        sl_json_t *off = sl_task_offset(ctx, partition);
-        const sl_json_t *p = sl_json_object_get(off, "seq");
-        int64_t seq = 0;
-        if (p && p->type == SL_JSON_INT)
-                seq = p->u.i;
-        else if (p && p->type == SL_JSON_DOUBLE)
-                seq = (int64_t)p->u.d;
-        sl_json_free(off);
-        return seq > 0 ? seq : 0;
-}
-
 static int task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
                       void **statep, char *errstr, size_t errstr_size)
 {
@@ -287,7 +274,9 @@ static int task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
             sl_json_object_set(t->offset, "seq", node) < 0)
                 goto nomem;
         t->offset_seq = node;
-        t->seq = stored_seq(ctx, t->partition);
+        t->seq = sl_task_offset_long(ctx, t->partition, "seq", 0);
+        if (t->seq < 0)
+                t->seq = 0;
         if (t->seq > 0)
                 sl_info(DATAGEN_LOGGER, "%s: resuming at record %lld",
                         name, (long long)t->seq);

@@ -247,19 +247,6 @@ static void source_task_stop(void *state)
         free(t);
 }
 
-static int64_t stored_position(sl_task_ctx_t *ctx, const sl_json_t *partition)
-{
-        sl_json_t *off = sl_task_offset(ctx, partition);
-        const sl_json_t *p = sl_json_object_get(off, "position");
-        int64_t pos = 0;
-        if (p && p->type == SL_JSON_INT)
-                pos = p->u.i;
-        else if (p && p->type == SL_JSON_DOUBLE)
-                pos = (int64_t)p->u.d;
-        sl_json_free(off);
-        return pos;
-}
-
 static int source_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
                              void **statep, char *errstr, size_t errstr_size)
 {
@@ -318,7 +305,7 @@ static int source_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
                 t->offset_pos = NULL;
                 goto nomem;
         }
-        t->start_pos = stored_position(ctx, t->partition);
+        t->start_pos = sl_task_offset_long(ctx, t->partition, "position", 0);
 
         if ((r = try_open(t, errstr, errstr_size)) < 0) {
                 source_task_stop(t);

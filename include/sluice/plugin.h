@@ -175,6 +175,10 @@ int sl_task_id(const sl_task_ctx_t *ctx);
 /* Source tasks: the committed offset for a source partition, as a new JSON
  * object the caller frees, or NULL when none is stored. */
 sl_json_t *sl_task_offset(sl_task_ctx_t *ctx, const sl_json_t *source_partition);
+/* One numeric field of the committed offset (an integer, or a number
+ * stored as a double), or def when there is none. */
+int64_t sl_task_offset_long(sl_task_ctx_t *ctx, const sl_json_t *source_partition,
+                            const char *key, int64_t def);
 /* True when the task should return from a blocking poll soon. */
 bool sl_task_stopping(const sl_task_ctx_t *ctx);
 

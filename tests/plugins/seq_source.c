@@ -87,7 +87,7 @@ static int seq_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
                           void **statep, char *errstr, size_t errstr_size) {
         const char *topic = sl_config_str(config, "topic");
         seq_state_t *st;
-        sl_json_t *off;
+        int64_t next;
 
         if (!topic || !*topic)
                 return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
@@ -113,16 +113,9 @@ static int seq_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         }
 
         /* Resume from the committed offset, if any. */
-        off = sl_task_offset(ctx, st->partition);
-        if (off) {
-                const sl_json_t *next = sl_json_object_get(off, "next");
-                if (next && next->type == SL_JSON_INT && next->u.i >= 0)
-                        st->next = next->u.i;
-                else if (next && next->type == SL_JSON_DOUBLE &&
-                         next->u.d >= 0)
-                        st->next = (int64_t)next->u.d;
-                sl_json_free(off);
-        }
+        next = sl_task_offset_long(ctx, st->partition, "next", 0);
+        if (next >= 0)
+                st->next = next;
         sl_info(LOGGER,
                 "%s task %d: emitting seq-%" PRId64 "..seq-%" PRId64
                 " to topic %s",
