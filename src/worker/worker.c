@@ -306,15 +306,19 @@ rd_kafka_conf_t *sl_worker_producer_conf(sl_worker_t *w, const char *name, int t
 rd_kafka_conf_t *sl_worker_consumer_conf(sl_worker_t *w, const char *name, int task,
                                          const sl_strmap_t *config, char *errstr,
                                          size_t errstr_size) {
-        /* The mock broker never wakes a waiting fetch and makes every join
-         * wait a whole session timeout, so the embedded cluster gets short
-         * ones (still overridable). */
+        /* librdkafka 2.0 backs a partition's fetching off for a whole
+         * second once its prefetch passes queued.min.messages, stalling a
+         * fast sink; the byte bound (queued.max.messages.kbytes) still
+         * caps memory. The mock broker never wakes a waiting fetch and
+         * makes every join wait a whole session timeout, so the embedded
+         * cluster also gets short ones (all overridable). */
         static const char *const defaults[] = {
-                "enable.auto.commit", "false", "auto.offset.reset", "earliest", NULL};
+                "enable.auto.commit", "false", "auto.offset.reset", "earliest",
+                "queued.min.messages", "1000000", NULL};
         static const char *const embedded_defaults[] = {
                 "enable.auto.commit", "false", "auto.offset.reset", "earliest",
-                "session.timeout.ms", "6000", "heartbeat.interval.ms", "2000",
-                "fetch.wait.max.ms", "10", NULL};
+                "queued.min.messages", "1000000", "session.timeout.ms", "6000",
+                "heartbeat.interval.ms", "2000", "fetch.wait.max.ms", "10", NULL};
         char id[512], group[512];
         rd_kafka_conf_t *conf;
 
