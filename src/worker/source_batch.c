@@ -129,13 +129,14 @@ int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
                 return SL_ERR_STATE;
         if (!rec->topic || !*rec->topic)
                 return SL_ERR_INVALID;
-        sl_task_track_topic(b->task, rec->topic);
         r = &b->recs[b->n];
         memset(r, 0, sizeof(*r));
         /* records of a batch nearly always share a topic: store it once */
         if (b->n > 0 && !strcmp(b->arena.data + b->recs[b->n - 1].topic_off, rec->topic)) {
                 r->topic_off = b->recs[b->n - 1].topic_off;
         } else {
+                /* a topic new to this batch: the only time it needs tracking */
+                sl_task_track_topic(b->task, rec->topic);
                 r->topic_off = b->arena.len;
                 if (sl_buf_append(&b->arena, rec->topic, strlen(rec->topic) + 1) != 0)
                         return SL_ERR_NOMEM;
@@ -246,6 +247,9 @@ static void destroy_unproduced_headers(sl_source_batch_t *b) {
 size_t sl_source_batch_produce(sl_source_batch_t *b) {
         rd_kafka_t *rk = b->task->rk;
         size_t produced = 0;
+        /* records of one topic share topic_off: look the handle up once */
+        size_t handle_off = SIZE_MAX;
+        rd_kafka_topic_t *handle = NULL;
 
         if (b->handed_over)
                 return 0;
@@ -258,9 +262,11 @@ size_t sl_source_batch_produce(sl_source_batch_t *b) {
                 /* No RD_KAFKA_MSG_F_COPY: the bytes live until the batch's
                  * last delivery report. The common record (no headers, no
                  * timestamp) skips producev's argument parsing. */
-                rkt = !r->headers && !r->timestamp
-                              ? sl_task_topic(b->task, b->arena.data + r->topic_off)
-                              : NULL;
+                if (!r->headers && !r->timestamp && r->topic_off != handle_off) {
+                        handle = sl_task_topic(b->task, b->arena.data + r->topic_off);
+                        handle_off = r->topic_off;
+                }
+                rkt = !r->headers && !r->timestamp ? handle : NULL;
                 if (rkt)
                         err = rd_kafka_produce(rkt, r->partition, 0,
                                                (void *)slice_ptr(b, &r->value), r->value.len,
