@@ -38,7 +38,7 @@ static int run_standalone(int argc, char **argv) {
                 fprintf(stderr, "sluice: %s\n", err);
                 goto out;
         }
-        w = sl_worker_new(props, err, sizeof(err));
+        w = sl_worker_new(props, false, err, sizeof(err));
         if (!w) {
                 fprintf(stderr, "sluice: %s\n", err);
                 goto out;
@@ -79,6 +79,63 @@ out:
         return rc;
 }
 
+static int run_distributed(const char *props_path) {
+        char err[4096];
+        sl_strmap_t *props = sl_strmap_new();
+        sl_worker_t *w = NULL;
+        sl_herder_t *h = NULL;
+        sl_rest_t *rest = NULL;
+        struct sigaction sa = {.sa_handler = on_signal};
+        bool joined = false;
+        int rc = 1;
+
+        if (sl_props_load(props_path, props, err, sizeof(err)) != 0) {
+                fprintf(stderr, "sluice: %s\n", err);
+                goto out;
+        }
+        w = sl_worker_new(props, true, err, sizeof(err));
+        if (!w) {
+                fprintf(stderr, "sluice: %s\n", err);
+                goto out;
+        }
+        h = sl_herder_new(w);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        rest = sl_rest_start(h, sl_config_str(sl_worker_config(w), "listeners"), err,
+                             sizeof(err));
+        if (!rest) {
+                fprintf(stderr, "sluice: REST server: %s\n", err);
+                goto out;
+        }
+        /* the worker id and URL must be known before joining the group */
+        sl_worker_set_rest_port(w, sl_rest_port(rest));
+        sl_info(LOGGER, "REST server listening on port %d (worker id %s)", sl_rest_port(rest),
+                sl_worker_id(w));
+        if (sl_herder_start_distributed(h, err, sizeof(err)) != 0) {
+                fprintf(stderr, "sluice: %s\n", err);
+                goto out;
+        }
+        joined = true;
+        sl_herder_set_ready(h);
+        sl_info(LOGGER, "sluice %s distributed worker started", SLUICE_VERSION);
+        while (!stop_requested)
+                pause();
+        sl_info(LOGGER, "Shutting down: handing connectors and tasks over");
+        rc = 0;
+out:
+        if (rest)
+                sl_rest_stop(rest);
+        if (joined)
+                sl_herder_stop_distributed(h);
+        sl_herder_destroy(h);
+        sl_worker_destroy(w);
+        sl_strmap_destroy(props);
+        if (rc == 0)
+                sl_info(LOGGER, "sluice stopped");
+        return rc;
+}
+
 int main(int argc, char **argv) {
         if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
                 printf("sluice %s (%s)\n", SLUICE_VERSION, SLUICE_COMMIT);
@@ -90,11 +147,8 @@ int main(int argc, char **argv) {
         }
         if (argc >= 3 && !strcmp(argv[1], "standalone"))
                 return run_standalone(argc - 2, argv + 2);
-        if (argc >= 2 && !strcmp(argv[1], "distributed")) {
-                fprintf(stderr, "sluice: distributed mode is not available in this version yet; "
-                                "use 'sluice standalone'\n");
-                return 2;
-        }
+        if (argc == 3 && !strcmp(argv[1], "distributed"))
+                return run_distributed(argv[2]);
         usage(stderr);
         return 2;
 }

@@ -173,7 +173,7 @@ static void conn_start(sl_herder_t *h, sl_conn_t *c) {
         conn_launch(h, c, &g);
 }
 
-static void conn_free(sl_conn_t *c) {
+void sl_conn_free(sl_conn_t *c) {
         conn_stop_tasks(c);
         sl_strmap_destroy(c->active_topics);
         sl_strmap_destroy(c->config);
@@ -182,7 +182,7 @@ static void conn_free(sl_conn_t *c) {
         free(c);
 }
 
-static int herder_add(sl_herder_t *h, sl_conn_t *c) {
+int sl_herder_conn_add(sl_herder_t *h, sl_conn_t *c) {
         if (h->n == h->cap) {
                 size_t cap = h->cap ? h->cap * 2 : 8;
                 sl_conn_t **l = realloc(h->conns, cap * sizeof(*l));
@@ -195,7 +195,7 @@ static int herder_add(sl_herder_t *h, sl_conn_t *c) {
         return 0;
 }
 
-static void herder_remove(sl_herder_t *h, sl_conn_t *c) {
+void sl_herder_conn_remove(sl_herder_t *h, sl_conn_t *c) {
         for (size_t i = 0; i < h->n; i++) {
                 if (h->conns[i] == c) {
                         memmove(&h->conns[i], &h->conns[i + 1], (h->n - i - 1) * sizeof(*h->conns));
@@ -220,7 +220,7 @@ void sl_herder_destroy(sl_herder_t *h) {
                 return;
         pthread_mutex_lock(&h->lock);
         for (size_t i = 0; i < h->n; i++)
-                conn_free(h->conns[i]);
+                sl_conn_free(h->conns[i]);
         free(h->conns);
         h->conns = NULL;
         h->n = 0;
@@ -253,11 +253,16 @@ static void put_connector(sl_herder_t *h, const char *name, const sl_strmap_t *c
                 sl_validation_clear(&v);
                 return;
         }
+        if (h->dist) {
+                sl_validation_clear(&v);
+                sl_dist_put_connector(h, name, config, initial, allow_update, c == NULL, r);
+                return;
+        }
         if (!c) {
                 c = calloc(1, sizeof(*c));
                 c->name = strdup(name);
                 c->target = initial;
-                herder_add(h, c);
+                sl_herder_conn_add(h, c);
                 created = true;
         } else {
                 conn_stop_tasks(c);
@@ -499,6 +504,10 @@ void sl_herder_health(sl_herder_t *h, sl_reply_t *r) {
 void sl_herder_connectors(sl_herder_t *h, bool expand_status, bool expand_info,
                           sl_reply_t *r) {
         sl_json_t *out;
+        if (h->dist) {
+                sl_dist_connectors(h, expand_status, expand_info, r);
+                return;
+        }
 
         pthread_mutex_lock(&h->lock);
         if (!expand_status && !expand_info) {
@@ -550,6 +559,10 @@ void sl_herder_config(sl_herder_t *h, const char *name, sl_reply_t *r) {
 }
 
 void sl_herder_status(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_status(h, name, r);
+                return;
+        }
         WITH_CONN(h, name, r, "No status found for connector %s", {
                 r->status = 200;
                 r->body = sl_conn_status(h, c);
@@ -580,6 +593,10 @@ void sl_herder_tasks_config(sl_herder_t *h, const char *name, sl_reply_t *r) {
 }
 
 void sl_herder_task_status(sl_herder_t *h, const char *name, int task, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_task_status(h, name, task, r);
+                return;
+        }
         pthread_mutex_lock(&h->lock);
         sl_conn_t *c = sl_herder_find(h, name);
         if (!c || task < 0 || task >= c->ntasks)
@@ -627,6 +644,10 @@ void sl_herder_topics_reset(sl_herder_t *h, const char *name, sl_reply_t *r) {
 /* ------------------------------------------------------------ lifecycle */
 
 void sl_herder_pause(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_target(h, name, SL_TARGET_PAUSED, r);
+                return;
+        }
         WITH_CONN(h, name, r, "Unknown connector %s", {
                 if (c->target != SL_TARGET_STOPPED) {
                         c->target = SL_TARGET_PAUSED;
@@ -639,6 +660,10 @@ void sl_herder_pause(sl_herder_t *h, const char *name, sl_reply_t *r) {
 }
 
 void sl_herder_resume(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_target(h, name, SL_TARGET_STARTED, r);
+                return;
+        }
         WITH_CONN(h, name, r, "Unknown connector %s", {
                 sl_target_t was = c->target;
                 c->target = SL_TARGET_STARTED;
@@ -654,6 +679,10 @@ void sl_herder_resume(sl_herder_t *h, const char *name, sl_reply_t *r) {
 }
 
 void sl_herder_stop(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_target(h, name, SL_TARGET_STOPPED, r);
+                return;
+        }
         WITH_CONN(h, name, r, "Unknown connector %s", {
                 c->target = SL_TARGET_STOPPED;
                 conn_stop_tasks(c);
@@ -664,9 +693,13 @@ void sl_herder_stop(sl_herder_t *h, const char *name, sl_reply_t *r) {
 }
 
 void sl_herder_delete(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_delete(h, name, r);
+                return;
+        }
         WITH_CONN(h, name, r, "Connector %s not found", {
-                herder_remove(h, c);
-                conn_free(c);
+                sl_herder_conn_remove(h, c);
+                sl_conn_free(c);
                 sl_info(LOGGER, "Connector %s deleted", name);
                 r->status = 204;
         });
@@ -701,6 +734,10 @@ static void restart_connector_instance(sl_herder_t *h, sl_conn_t *c) {
 
 void sl_herder_restart(sl_herder_t *h, const char *name, bool include_tasks, bool only_failed,
                        sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_restart(h, name, include_tasks, only_failed, r);
+                return;
+        }
         WITH_CONN(h, name, r, "Unknown connector: %s", {
                 bool conn_sel = !only_failed || c->trace != NULL;
                 bool *task_sel = calloc((size_t)(c->ntasks ? c->ntasks : 1), sizeof(bool));
@@ -739,6 +776,10 @@ void sl_herder_restart(sl_herder_t *h, const char *name, bool include_tasks, boo
 }
 
 void sl_herder_task_restart(sl_herder_t *h, const char *name, int task, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_task_restart(h, name, task, r);
+                return;
+        }
         pthread_mutex_lock(&h->lock);
         sl_conn_t *c = sl_herder_find(h, name);
         if (!c || task < 0 || task >= c->ntasks) {
@@ -753,16 +794,31 @@ void sl_herder_task_restart(sl_herder_t *h, const char *name, int task, sl_reply
 /* -------------------------------------------------------------- offsets */
 
 void sl_herder_offsets(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist)
+                sl_dist_offsets_sync(h);
         WITH_CONN(h, name, r, "Connector %s not found", { sl_herder_offsets_locked(h, c, r); });
 }
 
 void sl_herder_alter_offsets(sl_herder_t *h, const char *name, const sl_json_t *body,
                              sl_reply_t *r) {
+        if (h->dist && sl_dist_forward(h, "PATCH", "/connectors/%s/offsets", name, body, r))
+                return;
         WITH_CONN(h, name, r, "Connector %s not found",
                   { sl_herder_alter_offsets_locked(h, c, body, r); });
 }
 
 void sl_herder_reset_offsets(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist && sl_dist_forward(h, "DELETE", "/connectors/%s/offsets", name, NULL, r))
+                return;
         WITH_CONN(h, name, r, "Connector %s not found",
                   { sl_herder_reset_offsets_locked(h, c, r); });
+}
+
+void sl_herder_put_task_configs(sl_herder_t *h, const char *name, const sl_json_t *body,
+                                sl_reply_t *r) {
+        if (!h->dist) {
+                sl_reply_error(r, 404, "Task configs are only accepted by a distributed worker");
+                return;
+        }
+        sl_dist_put_tasks(h, name, body, r);
 }

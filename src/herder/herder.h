@@ -30,6 +30,9 @@ typedef struct sl_reply {
         sl_json_t *body;   /* success body, or NULL for none (204/202) */
         char *message;     /* error message when status >= 400 (malloc'd) */
         char *location;    /* Location header for 201 (malloc'd) */
+        /* in: the request came from another worker (?forward=false) and
+         * must not be forwarded again */
+        bool forwarded;
 } sl_reply_t;
 
 void sl_reply_clear(sl_reply_t *r); /* frees body/message/location */
@@ -87,6 +90,18 @@ void sl_herder_offsets(sl_herder_t *h, const char *name, sl_reply_t *r);
 void sl_herder_alter_offsets(sl_herder_t *h, const char *name,
                              const sl_json_t *body, sl_reply_t *r);
 void sl_herder_reset_offsets(sl_herder_t *h, const char *name, sl_reply_t *r);
+
+/* POST /connectors/{name}/tasks (distributed, internal: the worker running
+ * the Connector instance hands its task configs to the leader) */
+void sl_herder_put_task_configs(sl_herder_t *h, const char *name, const sl_json_t *body,
+                                sl_reply_t *r);
+
+/* Distributed mode: the herder's connectors mirror the config topic and
+ * its tasks run wherever the group's leader assigns them. Joins the
+ * cluster; 0 or an error with errstr. */
+int sl_herder_start_distributed(sl_herder_t *h, char *errstr, size_t errstr_size);
+/* Hands this worker's connectors and tasks over and leaves the group. */
+void sl_herder_stop_distributed(sl_herder_t *h);
 
 /* GET /connector-plugins[?connectorsOnly=false] */
 void sl_herder_plugins(sl_herder_t *h, bool connectors_only, sl_reply_t *r);

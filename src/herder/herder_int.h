@@ -26,6 +26,7 @@ typedef struct sl_conn {
         sl_task_t **tasks;
         int ntasks;
         sl_strmap_t *active_topics; /* of tasks already stopped (KIP-558) */
+        uint64_t version; /* distributed: bumped by config and target changes */
 } sl_conn_t;
 
 struct sl_herder {
@@ -34,9 +35,33 @@ struct sl_herder {
         sl_conn_t **conns;
         size_t n, cap;
         atomic_bool ready;
+        struct sl_dist *dist; /* distributed mode, else NULL */
 };
 
 sl_conn_t *sl_herder_find(sl_herder_t *h, const char *name);
+int sl_herder_conn_add(sl_herder_t *h, sl_conn_t *c);
+void sl_herder_conn_remove(sl_herder_t *h, sl_conn_t *c);
+void sl_conn_free(sl_conn_t *c);
+
+/* Distributed mode (src/distributed/dist_rest.c): the REST operations that
+ * differ. Called without the herder lock unless noted. */
+void sl_dist_put_connector(sl_herder_t *h, const char *name, const sl_strmap_t *config,
+                           sl_target_t initial, bool allow_update, bool created,
+                           sl_reply_t *r); /* lock held */
+void sl_dist_connectors(sl_herder_t *h, bool expand_status, bool expand_info, sl_reply_t *r);
+void sl_dist_status(sl_herder_t *h, const char *name, sl_reply_t *r);
+void sl_dist_task_status(sl_herder_t *h, const char *name, int task, sl_reply_t *r);
+void sl_dist_restart(sl_herder_t *h, const char *name, bool include_tasks, bool only_failed,
+                     sl_reply_t *r);
+void sl_dist_task_restart(sl_herder_t *h, const char *name, int task, sl_reply_t *r);
+void sl_dist_target(sl_herder_t *h, const char *name, sl_target_t target, sl_reply_t *r);
+void sl_dist_delete(sl_herder_t *h, const char *name, sl_reply_t *r);
+void sl_dist_put_tasks(sl_herder_t *h, const char *name, const sl_json_t *body, sl_reply_t *r);
+/* Unless this worker leads, sends the request (path_fmt's %s = the
+ * URL-encoded name) to the leader and returns true with r filled. */
+bool sl_dist_forward(sl_herder_t *h, const char *method, const char *path_fmt,
+                     const char *name, const sl_json_t *body, sl_reply_t *r);
+void sl_dist_offsets_sync(sl_herder_t *h);
 /* JSON renderings (herder_render.c) */
 sl_json_t *sl_conn_info(sl_herder_t *h, const sl_conn_t *c);
 sl_json_t *sl_conn_status(sl_herder_t *h, sl_conn_t *c);

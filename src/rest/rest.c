@@ -254,7 +254,7 @@ static enum MHD_Result respond(sl_rest_t *rest, struct MHD_Connection *conn,
                                const char *method, const char *url,
                                rest_req_t *req)
 {
-        sl_reply_t r = {0, NULL, NULL, NULL};
+        sl_reply_t r = {0};
         int ret;
 
         if (req->too_large)

@@ -34,6 +34,7 @@ typedef struct route_ctx {
         qarg_t q[MAX_QARGS];
         size_t nq;
         sl_reply_t *r;
+        void (*route_fn)(struct route_ctx *c);
 } route_ctx_t;
 
 typedef void (*route_fn_t)(route_ctx_t *c);
@@ -273,6 +274,11 @@ static void h_reset_offsets(route_ctx_t *c)
         sl_herder_reset_offsets(c->h, c->arg, c->r);
 }
 
+static void h_put_tasks(route_ctx_t *c)
+{
+        sl_herder_put_task_configs(c->h, c->arg, c->body, c->r);
+}
+
 static void h_plugins(route_ctx_t *c)
 {
         bool connectors_only;
@@ -304,6 +310,7 @@ static const route_t routes[] = {
         {"PATCH", "connectors/*/config", true, h_patch_config},
         {"GET", "connectors/*/status", false, h_status},
         {"GET", "connectors/*/tasks", false, h_tasks},
+        {"POST", "connectors/*/tasks", true, h_put_tasks}, /* worker to leader */
         {"GET", "connectors/*/tasks-config", false, h_tasks_config},
         {"GET", "connectors/*/tasks/#/status", false, h_task_status},
         {"POST", "connectors/*/tasks/#/restart", false, h_task_restart},
@@ -429,7 +436,9 @@ static bool parse_body(route_ctx_t *c, const char *body, size_t body_len,
                                err[0] ? err : "parse error");
                 return false;
         }
-        if (j->type != SL_JSON_OBJECT) {
+        /* the internal task-configs route takes an array of configs */
+        if (j->type != SL_JSON_OBJECT &&
+            !(j->type == SL_JSON_ARRAY && c->route_fn == h_put_tasks)) {
                 sl_json_free(j);
                 sl_reply_error(c->r, 400, "Request body must be a JSON object");
                 return false;
@@ -482,6 +491,7 @@ void sl_rest_dispatch(sl_herder_t *h, struct MHD_Connection *conn,
                 return;
         }
 
+        c.route_fn = hit->fn;
         if (hit->takes_body && !parse_body(&c, body, body_len, &json)) {
                 path_free(&p);
                 return;
@@ -491,6 +501,10 @@ void sl_rest_dispatch(sl_herder_t *h, struct MHD_Connection *conn,
                 MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
                                           collect_qarg, &c);
 
+        {
+                const qarg_t *fw = query_first(&c, "forward");
+                r->forwarded = fw && fw->val && !strcmp(fw->val, "false");
+        }
         hit->fn(&c);
 
         for (size_t i = 0; i < c.nq; i++) {

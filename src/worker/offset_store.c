@@ -19,6 +19,12 @@ struct sl_offset_store {
         /* key: compact JSON of ["connector",{partition}] -> offset node */
         sl_json_t *entries; /* object */
         bool dirty;
+        /* topic mode: entries changed locally and not yet written; a JSON
+         * null value is a removal */
+        sl_json_t *pending;
+        sl_offset_writer_t *write;
+        void *write_opaque;
+        pthread_mutex_t flush_lock; /* one flush at a time keeps write order */
 };
 
 static char *make_key(const char *connector, const sl_json_t *partition) {
@@ -93,6 +99,7 @@ sl_offset_store_t *sl_offset_store_open(const char *path, char *errstr, size_t e
         if (!s)
                 return NULL;
         pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->flush_lock, NULL);
         s->path = strdup(path);
         s->entries = sl_json_object();
         if (load_file(s, errstr, errstr_size) != 0) {
@@ -106,8 +113,10 @@ void sl_offset_store_close(sl_offset_store_t *s) {
         if (!s)
                 return;
         sl_json_free(s->entries);
+        sl_json_free(s->pending);
         free(s->path);
         pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->flush_lock);
         free(s);
 }
 
@@ -121,6 +130,8 @@ int sl_offset_store_put(sl_offset_store_t *s, const char *connector,
                 rc = sl_json_object_set(s->entries, key, sl_json_dup(offset));
         else
                 sl_json_object_del(s->entries, key); /* absent is fine */
+        if (s->pending)
+                sl_json_object_set(s->pending, key, offset ? sl_json_dup(offset) : sl_json_null());
         s->dirty = true;
         pthread_mutex_unlock(&s->lock);
         free(key);
@@ -178,6 +189,9 @@ int sl_offset_store_remove_all(sl_offset_store_t *s, const char *connector) {
         for (size_t i = 0; i < s->entries->u.obj.len;) {
                 sl_json_t *k = parse_key(s->entries->u.obj.keys[i]);
                 if (k && key_is_connector(k, connector)) {
+                        if (s->pending)
+                                sl_json_object_set(s->pending, s->entries->u.obj.keys[i],
+                                                   sl_json_null());
                         sl_json_object_del(s->entries, s->entries->u.obj.keys[i]);
                         s->dirty = true;
                 } else {
@@ -231,11 +245,105 @@ static void render(sl_offset_store_t *s, sl_buf_t *b) {
         sl_buf_puts(b, "]}\n");
 }
 
+/* Written outside the store lock (the writer may wait for Kafka); a failed
+ * entry goes back into pending unless a newer value replaced it. */
+static int flush_topic(sl_offset_store_t *s, char *errstr, size_t errstr_size) {
+        sl_json_t *batch;
+        int rc = 0;
+
+        pthread_mutex_lock(&s->flush_lock);
+        pthread_mutex_lock(&s->lock);
+        batch = s->pending;
+        s->pending = sl_json_object();
+        s->dirty = false;
+        pthread_mutex_unlock(&s->lock);
+        for (size_t i = 0; rc == 0 && i < batch->u.obj.len; i++) {
+                const sl_json_t *v = batch->u.obj.vals[i];
+                char *val = v->type == SL_JSON_NULL ? NULL : sl_json_to_string(v);
+                const char *key = batch->u.obj.keys[i];
+
+                if (!s->write)
+                        rc = sl_seterr(errstr, errstr_size, SL_ERR_STATE,
+                                       "The offsets topic is not open yet");
+                else
+                        rc = s->write(s->write_opaque, key, strlen(key), val,
+                                      val ? strlen(val) : 0, errstr, errstr_size);
+                free(val);
+        }
+        if (rc == 0 && s->write && batch->u.obj.len)
+                rc = s->write(s->write_opaque, NULL, 0, NULL, 0, errstr, errstr_size);
+        if (rc != 0) {
+                pthread_mutex_lock(&s->lock);
+                for (size_t i = 0; i < batch->u.obj.len; i++)
+                        if (!sl_json_object_get(s->pending, batch->u.obj.keys[i]))
+                                sl_json_object_set(s->pending, batch->u.obj.keys[i],
+                                                   sl_json_dup(batch->u.obj.vals[i]));
+                s->dirty = true;
+                pthread_mutex_unlock(&s->lock);
+        }
+        sl_json_free(batch);
+        pthread_mutex_unlock(&s->flush_lock);
+        return rc;
+}
+
+sl_offset_store_t *sl_offset_store_new_topic(void) {
+        sl_offset_store_t *s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->flush_lock, NULL);
+        s->entries = sl_json_object();
+        s->pending = sl_json_object();
+        return s;
+}
+
+void sl_offset_store_set_writer(sl_offset_store_t *s, sl_offset_writer_t *write, void *opaque) {
+        pthread_mutex_lock(&s->lock);
+        s->write = write;
+        s->write_opaque = opaque;
+        pthread_mutex_unlock(&s->lock);
+}
+
+void sl_offset_store_apply(sl_offset_store_t *s, const char *key, size_t key_len,
+                           const char *value, size_t value_len) {
+        sl_json_t *k = sl_json_parse(key, key_len, NULL, 0);
+        sl_json_t *v = value ? sl_json_parse(value, value_len, NULL, 0) : NULL;
+        char *ks;
+
+        if (!k || k->type != SL_JSON_ARRAY || k->u.arr.len != 2 ||
+            k->u.arr.items[0]->type != SL_JSON_STRING ||
+            k->u.arr.items[1]->type != SL_JSON_OBJECT || (value && !v)) {
+                sl_warn("offsets", "Ignoring an offsets topic record with a malformed %s: %.*s",
+                        value && !v ? "value" : "key", (int)(key_len > 200 ? 200 : key_len),
+                        key);
+                sl_json_free(k);
+                sl_json_free(v);
+                return;
+        }
+        ks = make_key(k->u.arr.items[0]->u.str.ptr, k->u.arr.items[1]);
+        pthread_mutex_lock(&s->lock);
+        /* a locally changed entry is newer than anything read back */
+        if (!s->pending || !sl_json_object_get(s->pending, ks)) {
+                if (v && v->type != SL_JSON_NULL) {
+                        sl_json_object_set(s->entries, ks, v);
+                        v = NULL;
+                } else {
+                        sl_json_object_del(s->entries, ks);
+                }
+        }
+        pthread_mutex_unlock(&s->lock);
+        free(ks);
+        sl_json_free(k);
+        sl_json_free(v);
+}
+
 int sl_offset_store_flush(sl_offset_store_t *s, char *errstr, size_t errstr_size) {
         sl_buf_t b = SL_BUF_INIT;
         char tmp[4096];
         int fd, rc;
 
+        if (!s->path)
+                return flush_topic(s, errstr, errstr_size);
         pthread_mutex_lock(&s->lock);
         if (!s->dirty) {
                 pthread_mutex_unlock(&s->lock);

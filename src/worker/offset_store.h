@@ -25,7 +25,23 @@ sl_json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector,
 sl_json_t *sl_offset_store_list(sl_offset_store_t *s, const char *connector);
 /* Removes every entry of a connector. */
 int sl_offset_store_remove_all(sl_offset_store_t *s, const char *connector);
-/* Writes the file if anything changed since the last write. */
+/* Writes the file if anything changed since the last write (or, with a
+ * writer, hands every changed entry to it). */
 int sl_offset_store_flush(sl_offset_store_t *s, char *errstr, size_t errstr_size);
+
+/* Distributed mode: the entries mirror the offsets topic. A store without a
+ * file takes its contents from sl_offset_store_apply (records read back from
+ * the topic, in log order) and flush writes changed entries through write
+ * (value NULL = tombstone), then calls write with key NULL to wait for them
+ * all. write returns 0 or an error with errstr. */
+typedef int(sl_offset_writer_t)(void *opaque, const char *key, size_t key_len,
+                                const char *value, size_t value_len, char *errstr,
+                                size_t errstr_size);
+sl_offset_store_t *sl_offset_store_new_topic(void);
+void sl_offset_store_set_writer(sl_offset_store_t *s, sl_offset_writer_t *write, void *opaque);
+/* One offsets-topic record (key ["connector",{partition}] JSON, value JSON
+ * or NULL). Unparseable keys are ignored with a warning, as Kafka does. */
+void sl_offset_store_apply(sl_offset_store_t *s, const char *key, size_t key_len,
+                           const char *value, size_t value_len);
 
 #endif

@@ -29,6 +29,8 @@ struct sl_worker {
         char *worker_id;
         int64_t flush_interval_ms;
         int64_t shutdown_timeout_ms;
+        bool distributed;
+        char *url; /* how other workers reach this one's REST API */
 };
 
 static void rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
@@ -38,13 +40,16 @@ static void rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const 
 }
 
 /* Collect ConfigDef errors into one multi-line message. */
-static int check_config(const sl_strmap_t *cfg, char *errstr, size_t errstr_size) {
+static int check_config(const sl_strmap_t *cfg, bool distributed, char *errstr,
+                        size_t errstr_size) {
         sl_configdef_set_t set = {0};
         sl_config_errors_t *errs = sl_config_errors_new();
         sl_buf_t b = SL_BUF_INIT;
         int rc = 0;
 
         sl_configdef_set_add(&set, sl_worker_config_defs);
+        sl_configdef_set_add(&set, distributed ? sl_worker_distributed_defs
+                                               : sl_worker_standalone_defs);
         sl_configdef_validate(&set, cfg, errs);
         for (size_t k = 0; k < sl_config_errors_nkeys(errs); k++) {
                 const char *key = sl_config_errors_key(errs, k);
@@ -100,7 +105,8 @@ static int start_embedded(sl_worker_t *w, char *errstr, size_t errstr_size) {
         return 0;
 }
 
-sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_size) {
+sl_worker_t *sl_worker_new(const sl_strmap_t *raw, bool distributed, char *errstr,
+                           size_t errstr_size) {
         sl_worker_t *w = calloc(1, sizeof(*w));
 
         if (!w)
@@ -113,13 +119,17 @@ sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_s
         w->config = sl_strmap_new();
         if (sl_providers_resolve(w->providers, raw, w->config, errstr, errstr_size) != 0)
                 goto fail;
-        if (check_config(w->config, errstr, errstr_size) != 0)
+        w->distributed = distributed;
+        if (check_config(w->config, distributed, errstr, errstr_size) != 0)
                 goto fail;
         w->flush_interval_ms = sl_config_long(w->config, "offset.flush.interval.ms", 60000);
         w->shutdown_timeout_ms =
                 sl_config_long(w->config, "task.shutdown.graceful.timeout.ms", 5000);
-        w->offsets = sl_offset_store_open(sl_strmap_get(w->config, "offset.storage.file.filename"),
-                                          errstr, errstr_size);
+        /* distributed: filled from the offsets topic once it is open */
+        w->offsets = distributed ? sl_offset_store_new_topic()
+                                 : sl_offset_store_open(sl_strmap_get(w->config,
+                                                                      "offset.storage.file.filename"),
+                                                        errstr, errstr_size);
         if (!w->offsets)
                 goto fail;
         if (sl_strmap_get(w->config, "bootstrap.servers") &&
@@ -163,6 +173,7 @@ void sl_worker_destroy(sl_worker_t *w) {
         free(w->bootstrap);
         free(w->cluster_id);
         free(w->worker_id);
+        free(w->url);
         sl_strmap_destroy(w->embedded_topics);
         pthread_mutex_destroy(&w->topics_lock);
         pthread_mutex_destroy(&w->lock);
@@ -178,6 +189,8 @@ sl_offset_store_t *sl_worker_offsets(const sl_worker_t *w) { return w->offsets; 
 const char *sl_worker_bootstrap(const sl_worker_t *w) { return w->bootstrap; }
 bool sl_worker_embedded(const sl_worker_t *w) { return w->mock_rk != NULL; }
 const char *sl_worker_id(const sl_worker_t *w) { return w->worker_id; }
+const char *sl_worker_url(const sl_worker_t *w) { return w->url ? w->url : ""; }
+bool sl_worker_distributed(const sl_worker_t *w) { return w->distributed; }
 int64_t sl_worker_flush_interval_ms(const sl_worker_t *w) { return w->flush_interval_ms; }
 int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w) { return w->shutdown_timeout_ms; }
 
@@ -194,9 +207,20 @@ void sl_worker_set_rest_port(sl_worker_t *w, int port) {
         snprintf(id, sizeof(id), "%s:%d", host, aport && *aport ? atoi(aport) : port);
         free(w->worker_id);
         w->worker_id = strdup(id);
+        free(w->url);
+        {
+                bool v6 = strchr(host, ':') != NULL;
+                if (asprintf(&w->url, "http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "",
+                             aport && *aport ? atoi(aport) : port) < 0)
+                        w->url = NULL;
+        }
 }
 
 void sl_worker_embedded_topic(sl_worker_t *w, const char *topic) {
+        sl_worker_embedded_topic_n(w, topic, 1);
+}
+
+void sl_worker_embedded_topic_n(sl_worker_t *w, const char *topic, int partitions) {
         rd_kafka_resp_err_t err;
 
         if (!w->mock || !topic || !*topic)
@@ -207,7 +231,7 @@ void sl_worker_embedded_topic(sl_worker_t *w, const char *topic) {
         if (!sl_strmap_has(w->embedded_topics, topic)) {
                 /* the mock would otherwise auto-create 4 partitions, which
                  * reorders a single file's lines */
-                err = rd_kafka_mock_topic_create(w->mock, topic, 1, 1);
+                err = rd_kafka_mock_topic_create(w->mock, topic, partitions, 1);
                 if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
                         sl_warn(LOGGER, "Embedded mock: cannot create topic %s: %s", topic,
                                 rd_kafka_err2str(err));

@@ -16,7 +16,12 @@ typedef struct sl_worker sl_worker_t;
 
 /* raw: worker.properties as read; placeholders are resolved here. NULL
  * and every problem listed in errstr on failure. */
-sl_worker_t *sl_worker_new(const sl_strmap_t *raw, char *errstr, size_t errstr_size);
+sl_worker_t *sl_worker_new(const sl_strmap_t *raw, bool distributed, char *errstr,
+                           size_t errstr_size);
+bool sl_worker_distributed(const sl_worker_t *w);
+/* http://host:port other workers use to reach this one (after
+ * sl_worker_set_rest_port). */
+const char *sl_worker_url(const sl_worker_t *w);
 void sl_worker_destroy(sl_worker_t *w);
 
 const sl_strmap_t *sl_worker_config(const sl_worker_t *w);
@@ -52,6 +57,8 @@ rd_kafka_t *sl_worker_admin_client(sl_worker_t *w, char *errstr, size_t errstr_s
 /* On the embedded mock, create topic with one partition (as a default
  * Kafka broker would auto-create it) unless it exists; no-op otherwise. */
 void sl_worker_embedded_topic(sl_worker_t *w, const char *topic);
+/* Same with a partition count (internal topics). */
+void sl_worker_embedded_topic_n(sl_worker_t *w, const char *topic, int partitions);
 
 /* The connector's key/value converters: its own key.converter /
  * value.converter (with its key.converter.* settings) or the worker's. */

@@ -3,6 +3,7 @@
 #define G_COMMON "Common"
 #define G_REST "REST"
 #define G_STANDALONE "Standalone"
+#define G_DISTRIBUTED "Distributed"
 
 const sl_config_def_t sl_worker_config_defs[] = {
         {.name = "bootstrap.servers", .type = SL_CFG_LIST, .importance = SL_CFG_HIGH,
@@ -16,10 +17,6 @@ const sl_config_def_t sl_worker_config_defs[] = {
         {.name = "value.converter", .type = SL_CFG_CLASS, .flags = SL_CFG_REQUIRED,
          .importance = SL_CFG_HIGH, .group = G_COMMON,
          .documentation = "Converter class for record values."},
-        {.name = "offset.storage.file.filename", .type = SL_CFG_STRING,
-         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .importance = SL_CFG_HIGH,
-         .group = G_STANDALONE,
-         .documentation = "File that keeps source connector offsets (written atomically)."},
         {.name = "offset.flush.interval.ms", .type = SL_CFG_LONG, .default_value = "60000",
          .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_LOW, .group = G_COMMON,
          .documentation = "Interval at which tasks commit offsets."},
@@ -50,5 +47,76 @@ const sl_config_def_t sl_worker_config_defs[] = {
         {.name = "config.providers", .type = SL_CFG_LIST, .importance = SL_CFG_LOW,
          .group = G_COMMON,
          .documentation = "Config providers (env, file); both are enabled when unset."},
+        {.name = NULL},
+};
+
+const sl_config_def_t sl_worker_standalone_defs[] = {
+        {.name = "offset.storage.file.filename", .type = SL_CFG_STRING,
+         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .importance = SL_CFG_HIGH,
+         .group = G_STANDALONE,
+         .documentation = "File that keeps source connector offsets (written atomically)."},
+        {.name = NULL},
+};
+
+/* DistributedConfig. session.timeout.ms and heartbeat.interval.ms drive the
+ * membership group; its members are spread over offset.storage.partitions,
+ * which therefore caps the cluster size. */
+const sl_config_def_t sl_worker_distributed_defs[] = {
+        {.name = "group.id", .type = SL_CFG_STRING, .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY,
+         .importance = SL_CFG_HIGH, .group = G_DISTRIBUTED,
+         .documentation = "The Connect cluster this worker belongs to (a Kafka group id; "
+                          "must not clash with consumer groups)."},
+        {.name = "config.storage.topic", .type = SL_CFG_STRING,
+         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .importance = SL_CFG_HIGH,
+         .group = G_DISTRIBUTED,
+         .documentation = "Topic of connector configs, task configs and target states "
+                          "(exactly one partition, compacted)."},
+        {.name = "offset.storage.topic", .type = SL_CFG_STRING,
+         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .importance = SL_CFG_HIGH,
+         .group = G_DISTRIBUTED, .documentation = "Topic of source connector offsets (compacted)."},
+        {.name = "status.storage.topic", .type = SL_CFG_STRING,
+         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .importance = SL_CFG_HIGH,
+         .group = G_DISTRIBUTED,
+         .documentation = "Topic of connector and task states (compacted)."},
+        {.name = "config.storage.replication.factor", .type = SL_CFG_SHORT, .default_value = "3",
+         .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
+         .documentation = "Replication factor when the worker creates the config topic; -1 "
+                          "uses the broker default."},
+        {.name = "offset.storage.partitions", .type = SL_CFG_INT, .default_value = "25",
+         .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
+         .documentation = "Partitions of the offsets topic when the worker creates it; also "
+                          "the largest number of workers in the cluster."},
+        {.name = "offset.storage.replication.factor", .type = SL_CFG_SHORT, .default_value = "3",
+         .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
+         .documentation = "Replication factor of the offsets topic when created."},
+        {.name = "status.storage.partitions", .type = SL_CFG_INT, .default_value = "5",
+         .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
+         .documentation = "Partitions of the status topic when the worker creates it."},
+        {.name = "status.storage.replication.factor", .type = SL_CFG_SHORT, .default_value = "3",
+         .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
+         .documentation = "Replication factor of the status topic when created."},
+        {.name = "session.timeout.ms", .type = SL_CFG_INT, .default_value = "10000",
+         .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_HIGH, .group = G_DISTRIBUTED,
+         .documentation = "A worker that stops heartbeating for this long leaves the group "
+                          "and its connectors and tasks move to the others."},
+        {.name = "heartbeat.interval.ms", .type = SL_CFG_INT, .default_value = "3000",
+         .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_HIGH, .group = G_DISTRIBUTED,
+         .documentation = "Expected time between heartbeats to the group coordinator."},
+        {.name = "rebalance.timeout.ms", .type = SL_CFG_INT, .default_value = "60000",
+         .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_MEDIUM, .group = G_DISTRIBUTED,
+         .documentation = "Longest time a member may take to rejoin during a rebalance."},
+        {.name = "worker.sync.timeout.ms", .type = SL_CFG_INT, .default_value = "3000",
+         .flags = SL_CFG_MIN, .min = 1, .importance = SL_CFG_MEDIUM, .group = G_DISTRIBUTED,
+         .documentation = "How long a worker waits to read the config topic to its end before "
+                          "acting on it."},
+        {.name = "scheduled.rebalance.max.delay.ms", .type = SL_CFG_INT, .default_value = "0",
+         .flags = SL_CFG_MIN, .min = 0, .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
+         .documentation = "How long the work of a departed worker stays unassigned waiting "
+                          "for it to return (Kafka Connect defaults to 300000; sluice to 0, "
+                          "moving it at once)."},
+        {.name = "connect.protocol", .type = SL_CFG_STRING, .default_value = "compatible",
+         .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
+         .documentation = "Accepted for compatibility; sluice always rebalances "
+                          "incrementally (tasks on surviving workers keep running)."},
         {.name = NULL},
 };

@@ -16,6 +16,17 @@ Fixtures
                   Worker with .url, .get/.post/.put/.patch/.delete(path, ...),
                   .wait_for(pred, timeout, desc), .status(name),
                   .wait_running(name), .kill9(), .stop(), .restart(), .log().
+                  `worker.start(props, mode="distributed")` runs
+                  `sluice distributed worker.properties` (no connector files)
+                  with distributed_defaults() instead of defaults().
+    cluster       factory: `cluster(3, topics=("data:4",))` starts a new mock
+                  broker with the internal topics <prefix>-configs:1,
+                  <prefix>-offsets:25, <prefix>-status:5 plus the given data
+                  topics, and N distributed workers sharing one group.id.
+                  Returns a Cluster: .workers, .live, .live_ids, .any(),
+                  .start_worker(), .restart_worker(w), .stop_all(), .status(),
+                  .create(), .write(), .wait_running(), .wait_for(),
+                  .log_tails(), .by_id(worker_id).
 
 Module-level helpers (import them with `from conftest import ...`):
     produce, consume_all, consume_records, wait_until, read_lines,
@@ -425,8 +436,10 @@ def mock_broker(tmp_path):
 # ----------------------------------------------------------------- worker
 
 class Worker:
-    def __init__(self, factory, props, connector_files, env, index):
+    def __init__(self, factory, props, connector_files, env, index,
+                 mode="standalone"):
         self.factory = factory
+        self.mode = mode
         self.props = dict(props)
         self.connector_files = [str(p) for p in connector_files]
         self.env = env
@@ -443,7 +456,7 @@ class Worker:
         penv = dict(os.environ)
         penv.update(env or {})
         self.proc = subprocess.Popen(
-            [str(SLUICE), "standalone", str(self.props_path),
+            [str(SLUICE), mode, str(self.props_path),
              *self.connector_files],
             stdin=subprocess.DEVNULL, stdout=self._logf,
             stderr=subprocess.STDOUT, cwd=str(tmp), env=penv,
@@ -453,6 +466,12 @@ class Worker:
     @property
     def pid(self):
         return self.proc.pid
+
+    @property
+    def worker_id(self):
+        """host:port of the REST listener, as distributed mode reports it
+        in status (worker_id)."""
+        return self.url.split("://", 1)[1]
 
     def alive(self):
         return self.proc.poll() is None
@@ -514,6 +533,7 @@ class Worker:
         was given explicitly). Returns the new Worker."""
         if self.alive():
             self.stop()
+        kw.setdefault("mode", self.mode)
         return self.factory.start(self._user_props, self.connector_files,
                                   env=self.env, **kw)
 
@@ -596,14 +616,42 @@ class WorkerFactory:
             "consumer.fetch.wait.max.ms": "10",
         }
 
+    def distributed_defaults(self):
+        """Worker keys for `sluice distributed` (bootstrap.servers, group.id
+        and the *.storage.topic names come from the caller, see Cluster)."""
+        return {
+            "key.converter": STRING_CONVERTER,
+            "value.converter": STRING_CONVERTER,
+            "rest.advertised.host.name": "127.0.0.1",
+            "offset.storage.partitions": "25",
+            "status.storage.partitions": "5",
+            "session.timeout.ms": "3000",
+            "heartbeat.interval.ms": "1000",
+            "offset.flush.interval.ms": "500",
+            "task.shutdown.graceful.timeout.ms": "3000",
+            "consumer.session.timeout.ms": "3000",
+            "consumer.heartbeat.interval.ms": "1000",
+            "consumer.fetch.wait.max.ms": "10",
+        }
+
     def start(self, worker_props=None, connector_files=(), env=None,
-              wait=True, health_timeout=20):
-        """Start `sluice standalone worker.properties [files...]`.
+              wait=True, health_timeout=None, mode="standalone"):
+        """Start `sluice standalone worker.properties [files...]`, or with
+        mode="distributed" `sluice distributed worker.properties`.
         worker_props override the defaults; a None value removes a key.
-        listeners defaults to http://127.0.0.1:<free port>."""
+        listeners defaults to http://127.0.0.1:<free port>. health_timeout
+        defaults to 20 s (standalone) / 60 s (distributed: /health may wait
+        for the group join)."""
         _require(SLUICE)
+        if mode not in ("standalone", "distributed"):
+            raise ValueError(f"unknown mode {mode!r}")
+        if mode == "distributed" and connector_files:
+            raise ValueError("distributed mode takes no connector files")
+        if health_timeout is None:
+            health_timeout = 20 if mode == "standalone" else 60
         user = dict(worker_props or {})
-        props = self.defaults()
+        props = self.defaults() if mode == "standalone" else \
+            self.distributed_defaults()
         if "listeners" not in user:
             props["listeners"] = f"http://127.0.0.1:{free_port()}"
         for k, v in user.items():
@@ -611,7 +659,8 @@ class WorkerFactory:
                 props.pop(k, None)
             else:
                 props[k] = str(v)
-        w = Worker(self, props, connector_files, env, len(self.workers))
+        w = Worker(self, props, connector_files, env, len(self.workers),
+                   mode=mode)
         w._user_props = user
         self.workers.append(w)
         if wait:
@@ -644,6 +693,252 @@ def worker(tmp_path):
     f = WorkerFactory(tmp_path)
     yield f
     f.cleanup()
+
+
+# ------------------------------------------------------ distributed mode
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item (item.rep_call ...) so
+    fixtures can tell in teardown whether the test failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+class Cluster:
+    """Distributed workers sharing one mock broker, group.id and internal
+    topics. Workers are started through the `worker` factory (so its
+    cleanup covers them too); every worker ever started stays in .workers,
+    .live are those still running."""
+
+    def __init__(self, factory, broker, prefix, group_id, props=None):
+        self.factory = factory
+        self.broker = broker
+        self.bootstrap = broker.bootstrap
+        self.prefix = prefix
+        self.group_id = group_id
+        self.config_topic = f"{prefix}-configs"
+        self.offset_topic = f"{prefix}-offsets"
+        self.status_topic = f"{prefix}-status"
+        self.extra = dict(props or {})
+        self.workers = []
+
+    # --- membership
+    def worker_props(self, overrides=None):
+        p = {"bootstrap.servers": self.bootstrap,
+             "group.id": self.group_id,
+             "config.storage.topic": self.config_topic,
+             "offset.storage.topic": self.offset_topic,
+             "status.storage.topic": self.status_topic}
+        p.update(self.extra)
+        p.update(overrides or {})
+        return p
+
+    def start_worker(self, props=None, wait=True, health_timeout=60):
+        """One more distributed worker (fresh REST port)."""
+        w = self.factory.start(self.worker_props(props), mode="distributed",
+                               wait=wait, health_timeout=health_timeout)
+        self.workers.append(w)
+        return w
+
+    def start(self, n, props=None, health_timeout=60):
+        """Start n workers at once (so they join the group together), then
+        wait until each answers GET /health."""
+        ws = [self.start_worker(props, wait=False) for _ in range(n)]
+        for w in ws:
+            w.wait_healthy(health_timeout)
+        return ws
+
+    def restart_worker(self, w, **kw):
+        """SIGTERM w if it runs, then start a new worker with the same
+        properties (and a fresh port, so a new worker_id)."""
+        if w.alive():
+            w.stop()
+        return self.start_worker(**kw)
+
+    @property
+    def live(self):
+        return [w for w in self.workers if w.alive()]
+
+    @property
+    def live_ids(self):
+        return {w.worker_id for w in self.live}
+
+    def any(self):
+        ws = self.live
+        assert ws, "no live worker in the cluster\n" + self.log_tails()
+        return ws[0]
+
+    def by_id(self, worker_id):
+        for w in self.workers:
+            if w.worker_id == worker_id:
+                return w
+        raise AssertionError(f"worker_id {worker_id!r} is none of the "
+                             f"cluster's workers "
+                             f"{[x.worker_id for x in self.workers]}")
+
+    def stop_all(self, timeout=30):
+        """SIGTERM every live worker at once, then wait for them. Returns
+        {worker_id: exit code}."""
+        ws = self.live
+        for w in ws:
+            w.proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        codes, stuck = {}, []
+        for w in ws:
+            try:
+                codes[w.worker_id] = w.proc.wait(
+                    max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                stuck.append(w.worker_id)
+                w.proc.kill()
+                w.proc.wait(5)
+            w._logf.close()
+        if stuck:
+            raise AssertionError(f"workers {stuck} did not exit within "
+                                 f"{timeout}s of SIGTERM\n" +
+                                 self.log_tails())
+        return codes
+
+    # --- diagnostics
+    def log_tails(self, nbytes=4000):
+        parts = []
+        for w in self.workers:
+            state = "alive" if w.alive() else \
+                f"EXITED with {w.proc.returncode}"
+            parts.append(f"=== worker {w.worker_id} ({state}) ===\n" +
+                         _tail(w.log_path, nbytes))
+        return "\n".join(parts) or "<no workers>"
+
+    def wait_for(self, predicate, timeout=60, desc=None, interval=0.2):
+        return wait_until(predicate, timeout, desc, interval, self.log_tails)
+
+    # --- REST
+    def status(self, name, via=None):
+        """GET /connectors/{name}/status from via, or from the first live
+        worker that answers 200."""
+        ws = [via] if via is not None else self.live
+        last = None
+        for w in ws:
+            try:
+                r = w.get(f"/connectors/{name}/status", timeout=10)
+            except requests.RequestException as e:
+                last = f"{w.worker_id}: {e!r}"
+                continue
+            if r.status_code == 200:
+                return r.json()
+            last = f"{w.worker_id}: {r.status_code} {r.text[:300]}"
+        raise AssertionError(f"no status for {name}: {last}")
+
+    def write(self, method, path, via=None, expect=(200, 201, 202, 204),
+              retry=(409, 503), timeout=45, **kw):
+        """A REST write through via (default any live worker), retried
+        while it answers one of retry (a rebalance in progress or a leader
+        not known yet). Returns the response; fails on anything else."""
+        if isinstance(expect, int):
+            expect = (expect,)
+        w = via or self.any()
+        deadline = time.monotonic() + timeout
+        while True:
+            r = w.request(method, path, **kw)
+            if r.status_code in expect:
+                return r
+            if r.status_code not in retry or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{method} {path} via {w.worker_id}: {r.status_code} "
+                    f"{r.text[:1000]} (expected {expect})\n" +
+                    self.log_tails())
+            time.sleep(0.5)
+
+    def create(self, name, config, via=None, timeout=45, **body):
+        """POST /connectors through via; retried while the answer is 409
+        or 503 and the connector does not exist yet. Returns the response
+        (201)."""
+        w = via or self.any()
+        payload = {"name": name, "config": config}
+        payload.update(body)
+        deadline = time.monotonic() + timeout
+        while True:
+            r = w.post("/connectors", json=payload)
+            if r.status_code == 201:
+                return r
+            retriable = r.status_code in (409, 503) and \
+                w.get(f"/connectors/{name}").status_code == 404
+            if not retriable or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"POST /connectors {name} via {w.worker_id}: "
+                    f"{r.status_code} {r.text[:1000]}\n" + self.log_tails())
+            time.sleep(0.5)
+
+    def wait_running(self, name, ntasks=None, timeout=60, via=None,
+                     predicate=None, desc=None):
+        """Wait until the connector and all its tasks (ntasks of them if
+        given, else >= 1) are RUNNING on live workers (worker_id of a
+        worker that is still running), as seen by via or any live worker,
+        and predicate(status) (if given) holds. Returns the status."""
+        def check():
+            st = self.status(name, via)
+            live = self.live_ids
+            c = st["connector"]
+            if c["state"] != "RUNNING" or c.get("worker_id") not in live:
+                return None
+            tasks = st["tasks"]
+            if not tasks or (ntasks is not None and len(tasks) != ntasks):
+                return None
+            if any(t["state"] != "RUNNING" or t.get("worker_id") not in live
+                   for t in tasks):
+                return None
+            if predicate is not None and not predicate(st):
+                return None
+            return st
+        return self.wait_for(check, timeout,
+                             desc or f"{name} and its tasks RUNNING on live "
+                                     f"workers {sorted(self.live_ids)}")
+
+
+@pytest.fixture
+def cluster(mock_broker, worker, request):
+    """Factory: cluster(n=3, topics=(), props=None, prefix="connect",
+    internal=True) -> Cluster with n distributed workers started (0: none
+    yet) on a new mock broker holding the internal topics (unless
+    internal=False) and topics ("name:partitions"). group.id is unique
+    per call. Teardown SIGTERMs all workers at once."""
+    made = []
+
+    def make(n=3, topics=(), props=None, prefix="connect", internal=True):
+        tops = [f"{prefix}-configs:1", f"{prefix}-offsets:25",
+                f"{prefix}-status:5"] if internal else []
+        mb = mock_broker(*tops, *topics)
+        name = "".join(ch if ch.isalnum() else "-"
+                       for ch in request.node.name)[:60]
+        c = Cluster(worker, mb, prefix, f"{name}-{uuid.uuid4().hex[:8]}",
+                    props)
+        made.append(c)
+        if n:
+            c.start(n)
+        return c
+
+    yield make
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        for c in made:  # shown under "Captured stdout teardown"
+            print(f"--- cluster {c.group_id}: worker logs ---\n" +
+                  c.log_tails(8000))
+    for c in made:
+        for w in c.live:
+            try:
+                w.proc.send_signal(signal.SIGTERM)
+            except Exception:  # noqa: BLE001
+                pass
+        for w in c.workers:
+            try:
+                w.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                w.proc.kill()
+                w.proc.wait(5)
+            except Exception:  # noqa: BLE001
+                pass
 
 
 # ----------------------------------------------------- connector configs

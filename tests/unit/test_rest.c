@@ -205,6 +205,12 @@ void sl_herder_validate(sl_herder_t *h, const char *plugin,
         record(h, "validate", plugin, -1, -1, -1, body, r);
 }
 
+void sl_herder_put_task_configs(sl_herder_t *h, const char *name, const sl_json_t *body,
+                                sl_reply_t *r)
+{
+        record(h, "put_tasks", name, -1, -1, -1, body, r);
+}
+
 /* ------------------------------------------------------------ tiny client */
 
 static sl_rest_t *srv;
@@ -818,7 +824,7 @@ static void test_status_zero_is_500(void)
 
 static void test_reply_error(void)
 {
-        sl_reply_t r = {0, NULL, NULL, NULL};
+        sl_reply_t r = {0};
 
         r.body = sl_json_object();
         r.location = strdup("/x");
