@@ -281,7 +281,8 @@ static int apply_settings(rd_kafka_conf_t *conf, const sl_strmap_t *settings,
 }
 
 static rd_kafka_conf_t *client_conf(sl_worker_t *w, const char *client_id,
-                                    const char *const *defaults, const char *worker_prefix,
+                                    const char *const *defaults, const sl_strmap_t *more,
+                                    const char *worker_prefix,
                                     const char *override_prefix, const sl_strmap_t *config,
                                     char *errstr, size_t errstr_size) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -295,6 +296,9 @@ static rd_kafka_conf_t *client_conf(sl_worker_t *w, const char *client_id,
         rd_kafka_conf_set_log_cb(conf, rdkafka_log);
         for (int i = 0; defaults && defaults[i]; i += 2)
                 rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], NULL, 0);
+        for (size_t i = 0; more && i < sl_strmap_count(more); i++)
+                rd_kafka_conf_set(conf, sl_strmap_key_at(more, i), sl_strmap_value_at(more, i),
+                                  NULL, 0);
         rc = apply_settings(conf, ws, worker_prefix, errstr, errstr_size);
         if (rc == 0 && os)
                 rc = apply_settings(conf, os, override_prefix, errstr, errstr_size);
@@ -323,7 +327,7 @@ rd_kafka_conf_t *sl_worker_producer_conf(sl_worker_t *w, const char *name, int t
         char id[512];
 
         snprintf(id, sizeof(id), "connector-producer-%s-%d", name, task);
-        return client_conf(w, id, w->mock_rk ? embedded_defaults : defaults, "producer.",
+        return client_conf(w, id, w->mock_rk ? embedded_defaults : defaults, NULL, "producer.",
                            "producer.override.", config, errstr, errstr_size);
 }
 
@@ -345,11 +349,24 @@ rd_kafka_conf_t *sl_worker_consumer_conf(sl_worker_t *w, const char *name, int t
                 "heartbeat.interval.ms", "2000", "fetch.wait.max.ms", "10", NULL};
         char id[512], group[512];
         rd_kafka_conf_t *conf;
+        sl_strmap_t *more = sl_strmap_new();
 
+        /* distributed: a sink task's group notices a dead worker as fast as
+         * the cluster does (consumer.* still overrides) */
+        if (w->distributed) {
+                char num[32];
+                snprintf(num, sizeof(num), "%ld",
+                         (long)sl_config_long(w->config, "session.timeout.ms", 10000));
+                sl_strmap_set(more, "session.timeout.ms", num);
+                snprintf(num, sizeof(num), "%ld",
+                         (long)sl_config_long(w->config, "heartbeat.interval.ms", 3000));
+                sl_strmap_set(more, "heartbeat.interval.ms", num);
+        }
         snprintf(id, sizeof(id), "connector-consumer-%s-%d", name, task);
         snprintf(group, sizeof(group), "connect-%s", name);
-        conf = client_conf(w, id, w->mock_rk ? embedded_defaults : defaults, "consumer.",
+        conf = client_conf(w, id, w->mock_rk ? embedded_defaults : defaults, more, "consumer.",
                            "consumer.override.", config, errstr, errstr_size);
+        sl_strmap_destroy(more);
         if (conf)
                 rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
         return conf;
@@ -358,7 +375,7 @@ rd_kafka_conf_t *sl_worker_consumer_conf(sl_worker_t *w, const char *name, int t
 rd_kafka_t *sl_worker_admin_client(sl_worker_t *w, char *errstr, size_t errstr_size) {
         char err[512];
         rd_kafka_conf_t *conf =
-                client_conf(w, "sluice-admin", NULL, "admin.", "", NULL, errstr, errstr_size);
+                client_conf(w, "sluice-admin", NULL, NULL, "admin.", "", NULL, errstr, errstr_size);
         rd_kafka_t *rk;
 
         if (!conf)
