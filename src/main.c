@@ -117,6 +117,9 @@ static int run_distributed(const char *props_path) {
                 goto out;
         }
         joined = true;
+        /* like Kafka Connect, ready once the first rebalance took this worker in */
+        while (!stop_requested && !sl_herder_distributed_joined(h))
+                usleep(50 * 1000);
         sl_herder_set_ready(h);
         sl_info(LOGGER, "sluice %s distributed worker started", SLUICE_VERSION);
         while (!stop_requested)

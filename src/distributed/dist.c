@@ -187,3 +187,14 @@ void sl_herder_stop_distributed(sl_herder_t *h) {
         pthread_mutex_unlock(&h->lock);
         dist_free(d);
 }
+
+bool sl_herder_distributed_joined(sl_herder_t *h) {
+        bool joined = false;
+        pthread_mutex_lock(&h->lock);
+        if (h->dist && h->dist->assignment) {
+                const sl_json_t *ws = sl_json_object_get(h->dist->assignment, "workers");
+                joined = ws && sl_json_object_get(ws, sl_worker_id(h->worker));
+        }
+        pthread_mutex_unlock(&h->lock);
+        return joined;
+}

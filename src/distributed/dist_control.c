@@ -149,13 +149,17 @@ static void lead(sl_dist_t *d) {
         qsort(ids, (size_t)nids, sizeof(*ids), cmp_str);
         conns = calloc(h->n + 1, sizeof(*conns));
         for (size_t i = 0; i < h->n; i++) {
+                /* a target state may arrive just before its connector */
+                if (!sl_strmap_count(h->conns[i]->config))
+                        continue;
                 conns[nconns++] = h->conns[i]->name;
                 total += h->conns[i]->ntasks;
         }
         tasks = calloc((size_t)total + 1, sizeof(*tasks));
         task_names = calloc((size_t)total + 1, sizeof(*task_names));
         for (size_t i = 0; i < h->n; i++)
-                for (int t = 0; t < h->conns[i]->ntasks; t++) {
+                for (int t = 0; sl_strmap_count(h->conns[i]->config) && t < h->conns[i]->ntasks;
+                     t++) {
                         if (asprintf(&task_names[ntasks], "%s-%d", h->conns[i]->name, t) < 0)
                                 goto unlock;
                         tasks[ntasks] = task_names[ntasks];
@@ -254,6 +258,8 @@ static void snapshot(sl_dist_t *d, wants_t *w) {
         for (size_t i = 0, cap = 64; i < h->n; i++) {
                 sl_conn_t *c = h->conns[i];
                 sl_json_object_set(w->existing, c->name, sl_json_bool(true));
+                if (!sl_strmap_count(c->config))
+                        continue;
                 if (ac && str_eq(sl_json_object_get_str(ac, c->name), me)) {
                         want_conn_t *wc = &w->conns[w->nconns++];
                         wc->name = strdup(c->name);

@@ -100,6 +100,8 @@ void sl_herder_put_task_configs(sl_herder_t *h, const char *name, const sl_json_
  * its tasks run wherever the group's leader assigns them. Joins the
  * cluster; 0 or an error with errstr. */
 int sl_herder_start_distributed(sl_herder_t *h, char *errstr, size_t errstr_size);
+/* true once an assignment names this worker a member (startup is done) */
+bool sl_herder_distributed_joined(sl_herder_t *h);
 /* Hands this worker's connectors and tasks over and leaves the group. */
 void sl_herder_stop_distributed(sl_herder_t *h);
 
