@@ -140,10 +140,23 @@ def test_invalid_connector_file_exits_with_message(tmp_path):
     assert str(conn) in r.stderr
 
 
-def test_distributed_mode_refused_clearly(tmp_path):
-    r = run_sluice("distributed", str(tmp_path / "w.properties"))
-    assert r.returncode == 2
-    assert "distributed mode is not available" in r.stderr
+def test_distributed_missing_worker_file_fails_clearly(tmp_path):
+    missing = tmp_path / "w.properties"
+    r = run_sluice("distributed", str(missing))
+    assert r.returncode == 1
+    assert str(missing) in r.stderr
+
+
+def test_distributed_requires_its_keys(tmp_path):
+    props = tmp_path / "w.properties"
+    props.write_text("key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                     "value.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                     "listeners=http://127.0.0.1:0\n")
+    r = run_sluice("distributed", str(props))
+    assert r.returncode == 1
+    for key in ("group.id", "config.storage.topic", "offset.storage.topic",
+                "status.storage.topic"):
+        assert key in r.stderr, r.stderr
 
 
 def test_usage_without_arguments():
