@@ -23,6 +23,7 @@ struct local_task {
         char *fail_trace;
         bool paused;
         char *last_state, *last_trace; /* as last written to the status topic */
+        sl_strmap_t *topics_written; /* KIP-558 records this task wrote */
 };
 
 struct local_conn {
@@ -316,6 +317,7 @@ static void lt_free(local_task_t *lt) {
         free(lt->last_state);
         free(lt->last_trace);
         sl_strmap_destroy(lt->cfg);
+        sl_strmap_destroy(lt->topics_written);
         free(lt);
 }
 
@@ -681,6 +683,8 @@ static void apply_conns(sl_dist_t *d, const wants_t *w) {
 
 /* ------------------------------------------------------------- status */
 
+static void publish_topics(sl_dist_t *d, local_task_t *lt);
+
 static void publish(sl_dist_t *d) {
         char key[1100];
 
@@ -700,6 +704,7 @@ static void publish(sl_dist_t *d) {
                         set_str(&lt->last_trace, trace);
                 }
                 free(trace);
+                publish_topics(d, lt);
         }
         for (local_conn_t *lc = d->lconns; lc; lc = lc->next) {
                 const char *name = lc->state ? lc->state : "UNASSIGNED";
@@ -710,6 +715,62 @@ static void publish(sl_dist_t *d) {
                         set_str(&lc->last_trace, lc->trace);
                 }
         }
+}
+
+/* KIP-558: each topic a task used gets a status-topic-<topic>:connector-<n>
+ * record once; after a reset (the record's tombstone) the task's set starts
+ * over, so only topics used since then come back. */
+static void publish_topics(sl_dist_t *d, local_task_t *lt) {
+        sl_strmap_t *now;
+        char key[2048];
+
+        if (!lt->task)
+                return;
+        if (!lt->topics_written)
+                lt->topics_written = sl_strmap_new();
+        pthread_mutex_lock(&d->status_lock);
+        for (size_t i = 0; i < sl_strmap_count(lt->topics_written);) {
+                const char *k = sl_strmap_key_at(lt->topics_written, i);
+                if (!strcmp(sl_strmap_value_at(lt->topics_written, i), "seen") &&
+                    !sl_json_object_get(d->statuses, k)) {
+                        sl_strmap_t *scratch = sl_strmap_new();
+                        sl_task_topics(lt->task, scratch, true);
+                        sl_strmap_destroy(scratch);
+                        sl_strmap_clear(lt->topics_written);
+                        break;
+                }
+                if (sl_json_object_get(d->statuses, k))
+                        sl_strmap_set(lt->topics_written, k, "seen");
+                i++;
+        }
+        pthread_mutex_unlock(&d->status_lock);
+        now = sl_strmap_new();
+        sl_task_topics(lt->task, now, false);
+        for (size_t i = 0; i < sl_strmap_count(now); i++) {
+                const char *topic = sl_strmap_key_at(now, i);
+                snprintf(key, sizeof(key), "status-topic-%s:connector-%s", topic, lt->conn);
+                if (!sl_strmap_has(lt->topics_written, key)) {
+                        sl_json_t *v = sl_json_object(), *t = sl_json_object();
+                        char *text, err[256];
+                        struct timespec ts;
+
+                        clock_gettime(CLOCK_REALTIME, &ts);
+                        sl_json_object_set(t, "name", sl_json_string(topic));
+                        sl_json_object_set(t, "connector", sl_json_string(lt->conn));
+                        sl_json_object_set(t, "task", sl_json_int(lt->id));
+                        sl_json_object_set(t, "discoverTimestamp",
+                                           sl_json_int((int64_t)ts.tv_sec * 1000 +
+                                                       ts.tv_nsec / 1000000));
+                        sl_json_object_set(v, "topic", t);
+                        text = sl_json_to_string(v);
+                        if (sl_klog_send(d->status_log, key, strlen(key), text, strlen(text), -1,
+                                         NULL, NULL, err, sizeof(err)) == 0)
+                                sl_strmap_set(lt->topics_written, key, "sent");
+                        free(text);
+                        sl_json_free(v);
+                }
+        }
+        sl_strmap_destroy(now);
 }
 
 /* -------------------------------------------------------------- thread */

@@ -519,3 +519,86 @@ void sl_dist_put_tasks(sl_herder_t *h, const char *name, const sl_json_t *body, 
 void sl_dist_offsets_sync(sl_herder_t *h) {
         sl_klog_read_to_end(h->dist->offset_log, 10000);
 }
+
+/* ------------------------------------------------------ active topics */
+
+static bool is_topic_key(const char *key, const char *name, const char **topic, size_t *len) {
+        const char *suffix;
+        size_t klen = strlen(key), slen;
+        char buf[1100];
+
+        if (strncmp(key, "status-topic-", 13) != 0)
+                return false;
+        snprintf(buf, sizeof(buf), ":connector-%s", name);
+        slen = strlen(buf);
+        if (klen < 13 + slen + 1)
+                return false;
+        suffix = key + klen - slen;
+        if (strcmp(suffix, buf) != 0)
+                return false;
+        *topic = key + 13;
+        *len = (size_t)(suffix - *topic);
+        return true;
+}
+
+void sl_dist_topics(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        sl_dist_t *d = h->dist;
+        sl_json_t *topics = sl_json_array(), *inner = sl_json_object();
+        bool found;
+
+        pthread_mutex_lock(&h->lock);
+        found = sl_herder_find(h, name) != NULL;
+        pthread_mutex_unlock(&h->lock);
+        if (!found) {
+                sl_json_free(topics);
+                sl_json_free(inner);
+                sl_reply_error(r, 404, "Connector %s not found", name);
+                return;
+        }
+        pthread_mutex_lock(&d->status_lock);
+        for (size_t i = 0; i < d->statuses->u.obj.len; i++) {
+                const char *topic;
+                size_t len;
+                if (is_topic_key(d->statuses->u.obj.keys[i], name, &topic, &len))
+                        sl_json_array_append(topics, sl_json_stringn(topic, len));
+        }
+        pthread_mutex_unlock(&d->status_lock);
+        sl_json_object_set(inner, "topics", topics);
+        r->status = 200;
+        r->body = sl_json_object();
+        sl_json_object_set(r->body, name, inner);
+}
+
+/* Tombstones for the connector's records; the tasks start their sets over
+ * when they read them. */
+void sl_dist_topics_reset(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        sl_dist_t *d = h->dist;
+        sl_json_t *keys = sl_json_array();
+        char err[256];
+        bool found;
+
+        pthread_mutex_lock(&h->lock);
+        found = sl_herder_find(h, name) != NULL;
+        pthread_mutex_unlock(&h->lock);
+        if (!found) {
+                sl_json_free(keys);
+                sl_reply_error(r, 404, "Connector %s not found", name);
+                return;
+        }
+        pthread_mutex_lock(&d->status_lock);
+        for (size_t i = 0; i < d->statuses->u.obj.len; i++) {
+                const char *topic;
+                size_t len;
+                if (is_topic_key(d->statuses->u.obj.keys[i], name, &topic, &len))
+                        sl_json_array_append(keys, sl_json_string(d->statuses->u.obj.keys[i]));
+        }
+        pthread_mutex_unlock(&d->status_lock);
+        for (size_t i = 0; i < keys->u.arr.len; i++) {
+                const char *k = keys->u.arr.items[i]->u.str.ptr;
+                sl_klog_send(d->status_log, k, strlen(k), NULL, 0, 10000, NULL, NULL, err,
+                             sizeof(err));
+        }
+        sl_klog_read_to_end(d->status_log, 10000);
+        sl_json_free(keys);
+        r->status = 202;
+}

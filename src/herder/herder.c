@@ -609,6 +609,10 @@ void sl_herder_task_status(sl_herder_t *h, const char *name, int task, sl_reply_
 }
 
 void sl_herder_topics(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_topics(h, name, r);
+                return;
+        }
         WITH_CONN(h, name, r, "Connector %s not found", {
                 sl_strmap_t *set = c->active_topics ? sl_strmap_dup(c->active_topics)
                                                     : sl_strmap_new();
@@ -629,6 +633,10 @@ void sl_herder_topics(sl_herder_t *h, const char *name, sl_reply_t *r) {
 }
 
 void sl_herder_topics_reset(sl_herder_t *h, const char *name, sl_reply_t *r) {
+        if (h->dist) {
+                sl_dist_topics_reset(h, name, r);
+                return;
+        }
         WITH_CONN(h, name, r, "Connector %s not found", {
                 sl_strmap_t *scratch = sl_strmap_new();
                 for (int i = 0; i < c->ntasks; i++)

@@ -62,6 +62,8 @@ void sl_dist_put_tasks(sl_herder_t *h, const char *name, const sl_json_t *body, 
 bool sl_dist_forward(sl_herder_t *h, const char *method, const char *path_fmt,
                      const char *name, const sl_json_t *body, sl_reply_t *r);
 void sl_dist_offsets_sync(sl_herder_t *h);
+void sl_dist_topics(sl_herder_t *h, const char *name, sl_reply_t *r);
+void sl_dist_topics_reset(sl_herder_t *h, const char *name, sl_reply_t *r);
 /* JSON renderings (herder_render.c) */
 sl_json_t *sl_conn_info(sl_herder_t *h, const sl_conn_t *c);
 sl_json_t *sl_conn_status(sl_herder_t *h, sl_conn_t *c);
