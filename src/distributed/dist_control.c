@@ -124,11 +124,12 @@ static void lead(sl_dist_t *d) {
         char err[512];
 
         pthread_mutex_lock(&h->lock);
-        if (d->join_gen != gen || !d->joins)
-                goto unlock;
         for (size_t i = 0; i < d->joins->u.obj.len; i++) {
                 const sl_json_t *j = d->joins->u.obj.vals[i];
                 const sl_json_t *p = sl_json_object_get(j, "partitions");
+                const sl_json_t *g = sl_json_object_get(j, "generation");
+                if (!g || g->type != SL_JSON_INT || g->u.i != gen)
+                        continue;
                 const char *id = sl_json_object_get_str(j, "worker_id");
                 const char *url = sl_json_object_get_str(j, "url");
                 for (size_t k = 0; p && p->type == SL_JSON_ARRAY && k < p->u.arr.len; k++)

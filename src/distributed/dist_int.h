@@ -45,8 +45,8 @@ typedef struct sl_dist {
         /* under the herder lock, fed by the config log */
         bool started;             /* initial read done: restart requests act */
         sl_json_t *pending_tasks; /* {"conn": {"i": {props}}} until commit-<conn> */
-        int32_t join_gen;
-        sl_json_t *joins;         /* member_id -> join record of join_gen */
+        int32_t join_gen;         /* the newest generation joined */
+        sl_json_t *joins;         /* member_id -> its newest join record */
         sl_json_t *assignment;    /* the newest, or NULL */
         sl_json_t *assignment_prev;
         sl_json_t *restarts;      /* [{"connector","include_tasks","only_failed"}] */

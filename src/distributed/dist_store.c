@@ -157,19 +157,23 @@ static int64_t json_int(const sl_json_t *o, const char *k, int64_t dflt) {
         return v && v->type == SL_JSON_INT ? v->u.i : dflt;
 }
 
+/* The newest join of each member; the leader counts those of its own
+ * generation, so a join written late for an older one changes nothing. */
 static void add_join(sl_dist_t *d, sl_json_t *v) {
         int64_t gen = json_int(v, "generation", -1);
         const char *mid = sl_json_object_get_str(v, "member_id");
 
         if (gen < 0 || !mid)
                 return;
-        if (gen > d->join_gen) {
-                sl_json_free(d->joins);
-                d->joins = sl_json_object();
+        sl_json_object_set(d->joins, mid, sl_json_dup(v));
+        if (gen > d->join_gen)
                 d->join_gen = (int32_t)gen;
+        for (size_t i = 0; i < d->joins->u.obj.len;) {
+                if (json_int(d->joins->u.obj.vals[i], "generation", -1) < d->join_gen - 20)
+                        sl_json_object_del(d->joins, d->joins->u.obj.keys[i]);
+                else
+                        i++;
         }
-        if (gen == d->join_gen)
-                sl_json_object_set(d->joins, mid, sl_json_dup(v));
 }
 
 static void set_assignment(sl_dist_t *d, sl_json_t *v) {

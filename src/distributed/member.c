@@ -92,6 +92,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         m->parts = calloc((size_t)(parts->cnt ? parts->cnt : 1), sizeof(*m->parts));
         for (int i = 0; m->parts && i < parts->cnt; i++)
                 m->parts[m->nparts++] = parts->elems[i].partition;
+        /* A group with committed offsets outlives its members (until
+         * offsets.retention.minutes), so its generation keeps counting up
+         * across a restart of the whole cluster; assignments are ordered
+         * by it. The offsets themselves mean nothing. */
+        {
+                rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+                for (int i = 0; i < c->cnt; i++)
+                        c->elems[i].offset = 0;
+                rd_kafka_commit(rk, c, 1);
+                rd_kafka_topic_partition_list_destroy(c);
+        }
         m->generation = current_generation(rk);
         mid = rd_kafka_memberid(rk);
         free(m->member_id);

@@ -13,7 +13,7 @@ Fixtures
                   MockBroker: .bootstrap, .control(cmd) -> reply line, .stop(),
                   .alive(), .log().
     worker        factory: `worker.start(props, connector_files, env=None)` ->
-                  Worker with .url, .get/.post/.put/.patch/.delete(path, ...),
+                  Worker with .url, .worker_id, .get/.post/.put/.patch/.delete(path, ...),
                   .wait_for(pred, timeout, desc), .status(name),
                   .wait_running(name), .kill9(), .stop(), .restart(), .log().
                   `worker.start(props, mode="distributed")` runs
@@ -863,8 +863,10 @@ class Cluster:
             r = w.post("/connectors", json=payload)
             if r.status_code == 201:
                 return r
+            # 409/503: a rebalance in progress or no leader known yet;
+            # retried unless the connector exists after all
             retriable = r.status_code in (409, 503) and \
-                w.get(f"/connectors/{name}").status_code == 404
+                w.get(f"/connectors/{name}").status_code != 200
             if not retriable or time.monotonic() > deadline:
                 raise AssertionError(
                     f"POST /connectors {name} via {w.worker_id}: "
