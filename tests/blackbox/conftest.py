@@ -629,8 +629,7 @@ class WorkerFactory:
             "heartbeat.interval.ms": "1000",
             "offset.flush.interval.ms": "500",
             "task.shutdown.graceful.timeout.ms": "3000",
-            "consumer.session.timeout.ms": "3000",
-            "consumer.heartbeat.interval.ms": "1000",
+            # sink consumers inherit session.timeout.ms/heartbeat.interval.ms
             "consumer.fetch.wait.max.ms": "10",
         }
 

@@ -5,9 +5,9 @@ group.id and one set of config/offsets/status topics on a mock broker
 Timing on the mock (session.timeout.ms=3000, heartbeat.interval.ms=1000):
 the first group join takes a fixed ~3 s and every rebalance ~2-4 s, so
 convergence waits are generous (CONVERGE). The failover bound is strict:
-the spec says session.timeout.ms + 5 s (8 s here); FAILOVER_BOUND adds
-slack and is measured from the kill until the connector and every task
-show RUNNING on a worker_id of a worker that is still running.
+the issue says session.timeout.ms + 5 s (8 s here), measured from the kill
+until the connector and every task show RUNNING on a worker_id of a worker
+that is still running (4.4-5.3 s measured on 2 cores).
 
 Data checks are at-least-once: every produced record / appended line must
 arrive, duplicates are allowed (a kill -9 may also leave one cut line in a
@@ -28,7 +28,7 @@ from conftest import (file_sink_config, file_source_config, read_lines,
                       wait_until)
 
 CONVERGE = 60          # s: cluster formation, rebalances, task spreading
-FAILOVER_BOUND = 12.0  # s: spec session.timeout.ms + 5 s = 8 s, plus slack
+FAILOVER_BOUND = 8.0   # s: session.timeout.ms (3 s) + 5 s
 WORKER_ID = re.compile(r"^127\.0\.0\.1:\d+$")
 
 
@@ -193,8 +193,8 @@ def kill9_and_measure_failover(c, victim, name, ntasks):
     assert dead not in placed, f"{name} still placed on the dead {dead}: {st}"
     assert elapsed < FAILOVER_BOUND, (
         f"failover of {name} after kill -9 of {dead} took {elapsed:.1f}s, "
-        f"bound {FAILOVER_BOUND:.0f}s (session.timeout.ms 3 s + 5 s + "
-        f"slack)\n{c.log_tails()}")
+        f"bound {FAILOVER_BOUND:.0f}s (session.timeout.ms 3 s + 5 s)"
+        f"\n{c.log_tails()}")
     print(f"failover of {name} after kill -9 of {dead}: {elapsed:.1f}s")
     return st, elapsed
 
