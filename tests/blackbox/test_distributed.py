@@ -719,3 +719,68 @@ def test_whole_cluster_restart_resumes_from_config_and_offsets(cluster,
         f"resume from its committed offset")
     dups = sum(counts.values()) - len(counts)
     assert dups <= 200, f"{dups} duplicate records after the restart"
+
+
+def test_offsets_restarts_and_topics_through_any_worker(cluster, tmp_path):
+    """Offsets (GET/PATCH/DELETE), KIP-745 restarts, a task restart sent to
+    a worker that does not run the task, and KIP-558 active topics, each
+    through a different worker than the one acting."""
+    c = cluster(3, topics=("ot:1", "os:3"))
+    w1, w2, w3 = c.workers
+    inp = tmp_path / "in.txt"
+    src = Appender(inp, "o")
+    src.append(10)
+    c.create("osrc", file_source_config(inp, "ot"), via=w1)
+    c.create("osnk", sink_config(tmp_path / "out.txt", "os", 3), via=w2)
+    c.wait_running("osrc", ntasks=1, timeout=CONVERGE)
+    c.wait_running("osnk", ntasks=3, timeout=CONVERGE,
+                   predicate=every_live_worker_has_a_task(c))
+    size = inp.stat().st_size
+
+    def committed(w):
+        r = w.get("/connectors/osrc/offsets")
+        offs = r.json().get("offsets") if r.status_code == 200 else None
+        return offs and offs[0]["offset"].get("position") == size and offs
+    offs = c.wait_for(lambda: committed(w3), 30,
+                      "worker 3 showing the source's committed position")
+    assert offs[0]["partition"] == {"filename": str(inp)}, offs
+
+    topics = c.wait_for(
+        lambda: w2.get("/connectors/osrc/topics").json()["osrc"]["topics"],
+        30, "active topics of osrc seen from worker 2")
+    assert topics == ["ot"], topics
+    c.write("PUT", "/connectors/osrc/topics/reset", via=w3, expect=202)
+    assert w1.get("/connectors/osrc/topics").json() == \
+        {"osrc": {"topics": []}}
+
+    # offsets change only while the connector is stopped (KIP-875)
+    c.write("PUT", "/connectors/osrc/stop", via=w2, expect=204)
+    c.wait_for(lambda: c.status("osrc", via=w1)["connector"]["state"] ==
+               "STOPPED", 30, "osrc STOPPED")
+    body = {"offsets": [{"partition": {"filename": str(inp)},
+                         "offset": {"position": 3}}]}
+    c.write("PATCH", "/connectors/osrc/offsets", via=w3, expect=200,
+            json=body)
+    assert w1.get("/connectors/osrc/offsets").json()["offsets"] == \
+        body["offsets"]
+    c.write("DELETE", "/connectors/osrc/offsets", via=w2, expect=200)
+    assert w3.get("/connectors/osrc/offsets").json() == {"offsets": []}
+
+    r = c.write("POST", "/connectors/osnk/restart?includeTasks=true",
+                via=w3, expect=202)
+    assert [t["state"] for t in r.json()["tasks"]] == ["RESTARTING"] * 3, \
+        r.json()
+    st = c.wait_running("osnk", ntasks=3, timeout=CONVERGE)
+    runner = next(w for w in c.workers
+                  if w.worker_id == st["tasks"][1]["worker_id"])
+    other = next(w for w in c.workers if w is not runner)
+
+    def starts():
+        return runner.log().count("Task osnk-1 started on this worker")
+    before = starts()
+    c.write("POST", "/connectors/osnk/tasks/1/restart", via=other,
+            expect=204)
+    assert other.post("/connectors/osnk/tasks/7/restart").status_code == 404
+    c.wait_for(lambda: starts() > before, 30,
+               f"osnk-1 restarted on {runner.worker_id}, which runs it")
+    c.wait_running("osnk", ntasks=3, timeout=CONVERGE)
