@@ -577,8 +577,21 @@ def test_kill9_failover_sink_loses_nothing(cluster, tmp_path):
 
     feeder.start()  # keeps producing through the kill and the failover
     time.sleep(1.0)
-    victim = c.by_id(task_owner(c.status("snk"), 0))
-    kill9_and_measure_failover(c, victim, "snk", 3)
+    before = c.status("snk")
+    victim = c.by_id(task_owner(before, 0))
+    # incremental: tasks of the surviving workers are not touched
+    kept = {t["id"]: c.by_id(t["worker_id"]) for t in before["tasks"]
+            if t["worker_id"] != victim.worker_id}
+    assert kept, f"every task ran on the victim: {before}"
+    starts = {i: w.log().count(f"Task snk-{i} started on this worker")
+              for i, w in kept.items()}
+    after, _ = kill9_and_measure_failover(c, victim, "snk", 3)
+    for i, w in kept.items():
+        assert task_owner(after, i) == w.worker_id, (i, before, after)
+        log = w.log()
+        assert log.count(f"Task snk-{i} started on this worker") == \
+            starts[i] and f"Task snk-{i} stopped" not in log, \
+            f"snk-{i} on surviving {w.worker_id} was restarted"
     time.sleep(1.0)
     feeder.stop()
     feeder.burst(300)
