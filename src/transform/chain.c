@@ -48,6 +48,34 @@ const sl_predicate_def_t *sl_predicate_find(const char *cls) {
         return NULL;
 }
 
+/* ConfigDef messages name the key ("configuration x", "\"x\""); Kafka
+ * validates transforms under their full names, so say those. */
+static void add_with_full_key(sl_config_errors_t *errs, const char *full, const char *key,
+                              const char *msg) {
+        sl_buf_t b = SL_BUF_INIT;
+        char quoted[300], conf[320];
+        size_t klen = strlen(key);
+
+        snprintf(quoted, sizeof(quoted), "\"%s\"", key);
+        snprintf(conf, sizeof(conf), "configuration %s", key);
+        for (const char *p = msg; *p;) {
+                if (!strncmp(p, quoted, klen + 2)) {
+                        sl_buf_printf(&b, "\"%s\"", full);
+                        p += klen + 2;
+                } else if (!strncmp(p, conf, strlen(conf)) &&
+                           (p[strlen(conf)] == ':' || p[strlen(conf)] == '\0' ||
+                            p[strlen(conf)] == ' ')) {
+                        sl_buf_printf(&b, "configuration %s", full);
+                        p += strlen(conf);
+                } else {
+                        sl_buf_putc(&b, *p++);
+                }
+        }
+        sl_buf_putc(&b, '\0');
+        sl_config_error_add(errs, full, "%s", b.data);
+        sl_buf_free(&b);
+}
+
 /* The keys under prefix, prefix stripped, checked against table with its
  * defaults applied; errors go under their full key. */
 static sl_strmap_t *sub_config(const sl_strmap_t *config, const char *prefix,
@@ -64,8 +92,8 @@ static sl_strmap_t *sub_config(const sl_strmap_t *config, const char *prefix,
                 char fk[512];
                 snprintf(fk, sizeof(fk), "%s%s", prefix, key);
                 for (size_t i = 0; i < sl_config_errors_key_count(local, key); i++)
-                        sl_config_error_add(errs, fk, "%s",
-                                            sl_config_errors_key_at(local, key, i));
+                        add_with_full_key(errs, fk, key,
+                                          sl_config_errors_key_at(local, key, i));
         }
         full = sl_config_errors_count(local) ? NULL : sl_configdef_apply_defaults(&set, sub);
         sl_config_errors_destroy(local);
@@ -197,6 +225,15 @@ sl_xchain_t *sl_xchain_new(const sl_strmap_t *config, sl_config_errors_t *errs) 
 
 bool sl_xchain_empty(const sl_xchain_t *c) {
         return !c || c->n == 0;
+}
+
+bool sl_xchain_touches(const sl_xchain_t *c, const sl_xrecord_t *rec) {
+        for (int i = 0; c && i < c->n; i++) {
+                const xstep_t *s = &c->steps[i];
+                if (!s->pred || s->pred->test(s->pred_state, rec) != s->negate)
+                        return true;
+        }
+        return false;
 }
 
 int sl_xchain_apply(sl_xchain_t *c, sl_xrecord_t *rec, char *errstr, size_t errstr_size) {

@@ -21,6 +21,9 @@ const sl_predicate_def_t *sl_predicate_find(const char *cls);
  * empty chain. */
 sl_xchain_t *sl_xchain_new(const sl_strmap_t *config, sl_config_errors_t *errs);
 bool sl_xchain_empty(const sl_xchain_t *c);
+/* Whether any step would act on rec (a step without predicate always
+ * does): records no step touches can skip the copy the chain needs. */
+bool sl_xchain_touches(const sl_xchain_t *c, const sl_xrecord_t *rec);
 /* Runs rec through the chain: 0 (rec transformed), 1 (dropped) or < 0
  * with errstr naming the transform that failed. */
 int sl_xchain_apply(sl_xchain_t *c, sl_xrecord_t *rec, char *errstr, size_t errstr_size);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "worker/task_int.h"
+#include "transform/chain.h"
 
 enum slice_kind { SLICE_NULL = 0, SLICE_BORROWED, SLICE_ARENA };
 
@@ -36,6 +37,7 @@ struct sl_source_batch {
         bool handed_over; /* every record produced or abandoned */
         sl_buf_t arena;
         sl_buf_t scratch;
+        bool force_copy; /* the record's memory dies with this add (transformed) */
         hold_t *holds;
         size_t nholds;
         sl_json_t *partition, *offset;
@@ -112,7 +114,7 @@ static int convert(sl_source_batch_t *b, sl_converter_t *c, const char *topic,
         if (!ptr)
                 return 0;
         out->len = len;
-        if (borrowed && b->nholds > 0) {
+        if (borrowed && b->nholds > 0 && !b->force_copy) {
                 out->kind = SLICE_BORROWED;
                 out->ptr = ptr;
                 return 0;
@@ -122,7 +124,114 @@ static int convert(sl_source_batch_t *b, sl_converter_t *c, const char *topic,
         return sl_buf_append(&b->arena, ptr, len);
 }
 
+static int add_record(sl_source_batch_t *b, const sl_source_record_t *rec);
+
+/* Header values as Connect data: the plugin's bytes, or whatever a
+ * transform made of them. */
+static int transformed_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
+        sl_xrecord_t x = {0};
+        sl_source_record_t out;
+        sl_header_t *hs = NULL;
+        sl_buf_t *bufs = NULL;
+        char err[sizeof(b->task->convert_err)];
+        int rc;
+
+        x.topic = strdup(rec->topic);
+        x.partition = rec->partition;
+        x.key_schema = rec->key.schema ? sl_json_dup(rec->key.schema) : NULL;
+        x.key = rec->key.value ? sl_json_dup(rec->key.value) : NULL;
+        x.value_schema = rec->value.schema ? sl_json_dup(rec->value.schema) : NULL;
+        x.value = rec->value.value ? sl_json_dup(rec->value.value) : NULL;
+        x.timestamp = rec->timestamp > 0 ? rec->timestamp : -1;
+        for (size_t i = 0; i < rec->header_cnt; i++)
+                sl_xrecord_add_header(&x, rec->headers[i].key, NULL,
+                                      rec->headers[i].value
+                                              ? sl_json_bytes(rec->headers[i].value,
+                                                              rec->headers[i].value_len)
+                                              : NULL);
+        rc = sl_xchain_apply(b->task->chain, &x, err, sizeof(err));
+        if (rc == 1) { /* filtered out: nothing to produce */
+                rc = 0;
+                goto out;
+        }
+        if (rc < 0) {
+                snprintf(b->task->convert_err, sizeof(b->task->convert_err), "%s", err);
+                b->task->convert_failed = true;
+                rc = SL_ERR_CONVERT;
+                goto out;
+        }
+        memset(&out, 0, sizeof(out));
+        out.topic = x.topic;
+        out.partition = x.partition;
+        out.key = (sl_data_t){x.key_schema, x.key};
+        out.value = (sl_data_t){x.value_schema, x.value};
+        out.timestamp = x.timestamp < 0 ? 0 : x.timestamp;
+        hs = calloc(x.header_cnt + 1, sizeof(*hs));
+        bufs = calloc(x.header_cnt + 1, sizeof(*bufs));
+        for (size_t i = 0; i < x.header_cnt; i++) {
+                const sl_json_t *v = x.headers[i].value;
+                hs[i].key = x.headers[i].key;
+                if (!v || v->type == SL_JSON_NULL)
+                        continue;
+                if (v->type == SL_JSON_BYTES || v->type == SL_JSON_STRING) {
+                        hs[i].value = v->u.str.ptr;
+                        hs[i].value_len = v->u.str.len;
+                } else { /* SimpleHeaderConverter writes other values as text */
+                        sl_data_t d = {x.headers[i].schema, v};
+                        sl_data_to_string(&d, &bufs[i]);
+                        hs[i].value = bufs[i].data ? bufs[i].data : "";
+                        hs[i].value_len = bufs[i].len;
+                }
+        }
+        out.headers = hs;
+        out.header_cnt = x.header_cnt;
+        b->force_copy = true;
+        rc = add_record(b, &out);
+        b->force_copy = false;
+out:
+        for (size_t i = 0; bufs && i < x.header_cnt; i++)
+                sl_buf_free(&bufs[i]);
+        free(bufs);
+        free(hs);
+        sl_xrecord_clear(&x);
+        return rc;
+}
+
 int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
+        if (b->task->chain && rec->topic && b->n < b->max) {
+                /* a read-only view for the predicates: records no step
+                 * touches keep the zero-copy path */
+                sl_xheader_t hv[16];
+                sl_json_t bv[16];
+                sl_xrecord_t view = {
+                        .topic = (char *)rec->topic,
+                        .partition = rec->partition,
+                        .key_schema = (sl_json_t *)rec->key.schema,
+                        .key = (sl_json_t *)rec->key.value,
+                        .value_schema = (sl_json_t *)rec->value.schema,
+                        .value = (sl_json_t *)rec->value.value,
+                        .timestamp = rec->timestamp > 0 ? rec->timestamp : -1,
+                };
+                bool touched;
+
+                if (rec->header_cnt > 16)
+                        return transformed_add(b, rec);
+                for (size_t i = 0; i < rec->header_cnt; i++) {
+                        bv[i] = SL_JSON_BYTES_REF(rec->headers[i].value,
+                                                  rec->headers[i].value_len);
+                        hv[i] = (sl_xheader_t){(char *)rec->headers[i].key, NULL,
+                                               rec->headers[i].value ? &bv[i] : NULL};
+                }
+                view.headers = hv;
+                view.header_cnt = rec->header_cnt;
+                touched = sl_xchain_touches(b->task->chain, &view);
+                if (touched)
+                        return transformed_add(b, rec);
+        }
+        return add_record(b, rec);
+}
+
+static int add_record(sl_source_batch_t *b, const sl_source_record_t *rec) {
         rec_t *r;
 
         if (b->n >= b->max)

@@ -38,7 +38,7 @@ static bool collect_delivered(sl_task_t *t, bool on_shard) {
                                 sl_offset_store_put(store, t->connector,
                                                     sl_source_batch_partition(b),
                                                     sl_source_batch_offset(b));
-                        else if (!sl_committer_submit(committer, sl_shard_id(t->shard),
+                        else if (!sl_committer_submit(committer, sl_shard_id(sl_shard_current()),
                                                       t->connector, sl_source_batch_partition(b),
                                                       sl_source_batch_offset(b)))
                                 return false;

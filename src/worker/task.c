@@ -1,4 +1,5 @@
 #include "worker/task_int.h"
+#include "transform/chain.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,20 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                 sl_task_fail(t, "%s", err);
                 return t;
         }
+        if (plugin->type == SL_CONNECTOR_SOURCE && sl_strmap_get(t->config, "transforms") &&
+            strspn(sl_strmap_get(t->config, "transforms"), " ,") !=
+                    strlen(sl_strmap_get(t->config, "transforms"))) {
+                sl_config_errors_t *errs = sl_config_errors_new();
+                t->chain = sl_xchain_new(t->config, errs);
+                if (!t->chain) {
+                        const char *k = sl_config_errors_key(errs, 0);
+                        sl_task_fail(t, "Invalid transformation config %s: %s", k,
+                                     sl_config_errors_key_at(errs, k, 0));
+                        sl_config_errors_destroy(errs);
+                        return t;
+                }
+                sl_config_errors_destroy(errs);
+        }
         rc = plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_open(t) : sl_sink_task_open(t);
         if (rc != 0)
                 return t;
@@ -125,6 +140,7 @@ void sl_task_stop(sl_task_t *t) {
         }
         sl_converter_destroy(t->key_conv);
         sl_converter_destroy(t->value_conv);
+        sl_xchain_destroy(t->chain);
         sl_strmap_destroy(t->config);
         free(t->connector);
         free(t->trace);

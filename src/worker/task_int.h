@@ -29,6 +29,7 @@ struct sl_task_ctx {
         pthread_mutex_t lock; /* trace */
         char *trace;
         sl_converter_t *key_conv, *value_conv;
+        struct sl_xchain *chain; /* source: transforms, NULL when none */
         pthread_mutex_t topics_lock;
         sl_strmap_t *topics; /* active topics */
         char *last_topic;    /* task thread only: skips the lock */
