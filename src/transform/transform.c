@@ -82,3 +82,24 @@ sl_json_t *sl_schema_new(const char *type, bool optional) {
         sl_json_object_set(s, "optional", sl_json_bool(optional));
         return s;
 }
+
+int sl_schema_add_field(sl_json_t *struct_schema, const char *name, sl_json_t *field_schema,
+                        char *errstr, size_t errstr_size) {
+        sl_json_t *fields = sl_json_object_get(struct_schema, "fields");
+
+        if (!field_schema)
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
+        if (sl_schema_field(struct_schema, name)) {
+                sl_json_free(field_schema);
+                return sl_seterr(errstr, errstr_size, SL_ERR_INVALID,
+                                 "Cannot create field because of field name duplication %s",
+                                 name);
+        }
+        if (sl_json_object_set(field_schema, "field", sl_json_string(name)) < 0) {
+                sl_json_free(field_schema);
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
+        }
+        if (sl_json_array_append(fields, field_schema) < 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
+        return 0;
+}

@@ -93,6 +93,10 @@ const char *sl_schema_type(const sl_json_t *schema);
 bool sl_schema_optional(const sl_json_t *schema);
 /* The schema of field name in a struct schema, or NULL. */
 const sl_json_t *sl_schema_field(const sl_json_t *struct_schema, const char *name);
+/* Appends field_schema (taken over) to a struct schema's fields under
+ * name; Kafka's DataException text when the name is taken. */
+int sl_schema_add_field(sl_json_t *struct_schema, const char *name, sl_json_t *field_schema,
+                        char *errstr, size_t errstr_size);
 /* {"type":type,"optional":optional} */
 sl_json_t *sl_schema_new(const char *type, bool optional);
 

@@ -247,28 +247,6 @@ static sl_json_t *struct_basics(const sl_json_t *src)
         return s;
 }
 
-/* SchemaBuilder.field(name, fs): takes fs. */
-static int add_field(sl_json_t *s, const char *name, sl_json_t *fs, char *e,
-                     size_t n)
-{
-        sl_json_t *fields = sl_json_object_get(s, "fields");
-
-        if (!fs)
-                return oom(e, n);
-        if (sl_schema_field(s, name)) {
-                sl_json_free(fs);
-                return sl_seterr(e, n, SL_ERR_INVALID,
-                                 "Cannot create field because of field name "
-                                 "duplication %s",
-                                 name);
-        }
-        if (sl_json_object_set(fs, "field", sl_json_string(name)) < 0) {
-                sl_json_free(fs);
-                return oom(e, n);
-        }
-        return sl_json_array_append(fields, fs) < 0 ? oom(e, n) : 0;
-}
-
 /* A field's schema standing alone as a record schema. */
 static sl_json_t *field_schema_dup(const sl_json_t *fs)
 {
@@ -472,22 +450,22 @@ static int insert_schema(const insert_field_t *x, const sl_json_t *src,
 
         for (size_t i = 0; rc == 0 && fields && i < fields->u.arr.len; i++) {
                 const sl_json_t *fs = fields->u.arr.items[i];
-                rc = add_field(s, field_name(fs) ? field_name(fs) : "",
+                rc = sl_schema_add_field(s, field_name(fs) ? field_name(fs) : "",
                                sl_json_dup(fs), e, n);
         }
         if (rc == 0 && x->topic.name)
-                rc = add_field(s, x->topic.name,
+                rc = sl_schema_add_field(s, x->topic.name,
                                prim_schema("string", x->topic.optional, NULL), e, n);
         if (rc == 0 && x->partition.name)
-                rc = add_field(s, x->partition.name,
+                rc = sl_schema_add_field(s, x->partition.name,
                                prim_schema("int32", x->partition.optional, NULL), e, n);
         if (rc == 0 && x->timestamp.name)
-                rc = add_field(s, x->timestamp.name,
+                rc = sl_schema_add_field(s, x->timestamp.name,
                                prim_schema("int64", x->timestamp.optional,
                                            "org.apache.kafka.connect.data.Timestamp"),
                                e, n);
         if (rc == 0 && x->stat.name)
-                rc = add_field(s, x->stat.name,
+                rc = sl_schema_add_field(s, x->stat.name,
                                prim_schema("string", x->stat.optional, NULL), e, n);
         if (rc < 0) {
                 sl_json_free(s);
@@ -761,7 +739,7 @@ static int replace_apply(void *state, sl_xrecord_t *rec, char *e, size_t n)
                         const sl_json_t *fs = fields->u.arr.items[i];
                         const char *name = field_name(fs);
                         if (name && replace_keeps(x, name))
-                                rc = add_field(ns, replace_renamed(x, name),
+                                rc = sl_schema_add_field(ns, replace_renamed(x, name),
                                                sl_json_dup(fs), e, n);
                 }
                 if (rc < 0) {

@@ -6,6 +6,7 @@
  * "Java regex" section for what cannot be), SimpleDateFormat patterns are
  * formatted by hand in UTC, and InsertHeader's literal is typed the way
  * Kafka's Values.parseString types it. */
+#include "transform/datefmt.h"
 #include "transform/transform.h"
 
 #include <math.h>
@@ -816,239 +817,11 @@ const sl_transform_def_t sl_xf_regex_router = {
                "replacement string to obtain the new topic.",
 };
 
-/* ------------------------------------------------ SimpleDateFormat (UTC)
- *
- * java.text.SimpleDateFormat's pattern letters for formatting in UTC with
- * an English locale (US week rules: weeks start on Sunday, week 1 holds
- * January 1st). The calendar is proleptic Gregorian: Java switches to the
- * Julian calendar before 1582-10-15, irrelevant for record timestamps. */
-
-typedef struct dpart {
-        char letter; /* 0: literal text */
-        int count;
-        char *lit;
-} dpart_t;
-
-typedef struct dfmt {
-        dpart_t *parts;
-        int n;
-} dfmt_t;
-
-static const char *const month_names[] = {"January", "February", "March",     "April",
-                                          "May",     "June",     "July",      "August",
-                                          "September", "October", "November", "December"};
-static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-                                        "Thursday", "Friday", "Saturday"};
-
-static void dfmt_free(dfmt_t *f) {
-        for (int i = 0; i < f->n; i++)
-                free(f->parts[i].lit);
-        free(f->parts);
-        f->parts = NULL;
-        f->n = 0;
-}
-
-static int dfmt_push(dfmt_t *f, char letter, int count, sl_buf_t *lit) {
-        dpart_t *p = realloc(f->parts, (size_t)(f->n + 1) * sizeof(*p));
-        if (!p)
-                return SL_ERR_NOMEM;
-        f->parts = p;
-        p[f->n].letter = letter;
-        p[f->n].count = count;
-        p[f->n].lit = lit ? sl_buf_detach(lit, NULL) : NULL;
-        if (lit && !p[f->n].lit)
-                return SL_ERR_NOMEM;
-        f->n++;
-        return 0;
-}
-
-/* SimpleDateFormat's compile(): quotes, pattern letters, literals. */
-static int dfmt_compile(dfmt_t *f, const char *pat, char *errstr, size_t errstr_size) {
-        sl_buf_t lit = SL_BUF_INIT;
-        size_t n = strlen(pat), i = 0;
-        int rc = 0;
-
-        memset(f, 0, sizeof(*f));
-        while (i < n && rc == 0) {
-                char c = pat[i];
-                if (c == '\'') {
-                        if (i + 1 < n && pat[i + 1] == '\'') {
-                                sl_buf_putc(&lit, '\'');
-                                i += 2;
-                                continue;
-                        }
-                        for (i++;; i++) {
-                                if (i >= n) {
-                                        rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                                       "Unterminated quote");
-                                        break;
-                                }
-                                if (pat[i] == '\'') {
-                                        if (i + 1 < n && pat[i + 1] == '\'') {
-                                                sl_buf_putc(&lit, '\'');
-                                                i++;
-                                                continue;
-                                        }
-                                        i++;
-                                        break;
-                                }
-                                sl_buf_putc(&lit, pat[i]);
-                        }
-                } else if (is_alpha(c)) {
-                        int count = 0;
-                        if (!strchr("GyMdkHmsSEDFwWahKzZYuXL", c)) {
-                                rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                               "Illegal pattern character '%c'", c);
-                                break;
-                        }
-                        while (i < n && pat[i] == c)
-                                i++, count++;
-                        if (c == 'X' && count > 3) {
-                                rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                               "invalid ISO 8601 format: length=%d", count);
-                                break;
-                        }
-                        if (lit.len && (rc = dfmt_push(f, 0, 0, &lit)) < 0)
-                                break;
-                        rc = dfmt_push(f, c, count, NULL);
-                } else {
-                        sl_buf_putc(&lit, c);
-                        i++;
-                }
-        }
-        if (rc == 0 && lit.len)
-                rc = dfmt_push(f, 0, 0, &lit);
-        sl_buf_free(&lit);
-        if (rc < 0) {
-                if (rc == SL_ERR_NOMEM)
-                        sl_seterr(errstr, errstr_size, rc, "out of memory");
-                dfmt_free(f);
-        }
-        return rc;
-}
-
-/* Howard Hinnant's civil-from-days: day 0 is 1970-01-01. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-        int64_t era, yy;
-        unsigned doe, yoe, doy, mp;
-
-        z += 719468;
-        era = (z >= 0 ? z : z - 146096) / 146097;
-        doe = (unsigned)(z - era * 146097);
-        yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        yy = (int64_t)yoe + era * 400;
-        doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        mp = (5 * doy + 2) / 153;
-        *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-        *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-        *y = yy + (*m <= 2);
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d) {
-        int64_t era;
-        unsigned yoe, doy, doe;
-
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = (unsigned)(y - era * 400);
-        doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
-        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + (int64_t)doe - 719468;
-}
-
-static bool leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-static void put_num(sl_buf_t *b, int64_t v, int min_digits) {
-        if (min_digits > 64)
-                min_digits = 64;
-        sl_buf_printf(b, "%0*lld", min_digits, (long long)v);
-}
-
-static int dfmt_format(const dfmt_t *f, int64_t ms, sl_buf_t *out) {
-        int64_t days = ms / 86400000, rem, y, era_y, wy, jan1;
-        int m, d, dow, yday, ylen, week, hour, min, sec, milli;
-
-        if (ms % 86400000 < 0)
-                days--;
-        rem = ms - days * 86400000;
-        civil_from_days(days, &y, &m, &d);
-        jan1 = days_from_civil(y, 1, 1);
-        yday = (int)(days - jan1);
-        ylen = leap(y) ? 366 : 365;
-        dow = (int)(((days + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
-        /* US weeks: Sunday first, week 1 is the one holding January 1st, so
-         * the last days of December may be in next year's week 1 */
-        week = (yday + (int)(((jan1 + 4) % 7 + 7) % 7)) / 7 + 1;
-        wy = y;
-        if (dow + (ylen - yday) <= 6) {
-                week = 1;
-                wy = y + 1;
-        }
-        hour = (int)(rem / 3600000);
-        min = (int)(rem / 60000 % 60);
-        sec = (int)(rem / 1000 % 60);
-        milli = (int)(rem % 1000);
-        era_y = y > 0 ? y : 1 - y;
-
-        for (int i = 0; i < f->n; i++) {
-                const dpart_t *p = &f->parts[i];
-                int c = p->count;
-                switch (p->letter) {
-                case 0: sl_buf_puts(out, p->lit); break;
-                case 'G': sl_buf_puts(out, y > 0 ? "AD" : "BC"); break;
-                case 'y':
-                        if (c == 2)
-                                put_num(out, era_y % 100, 2);
-                        else
-                                put_num(out, era_y, c);
-                        break;
-                case 'Y':
-                        if (c == 2)
-                                put_num(out, (wy > 0 ? wy : 1 - wy) % 100, 2);
-                        else
-                                put_num(out, wy > 0 ? wy : 1 - wy, c);
-                        break;
-                case 'M': case 'L':
-                        if (c >= 4)
-                                sl_buf_puts(out, month_names[m - 1]);
-                        else if (c == 3)
-                                sl_buf_append(out, month_names[m - 1], 3);
-                        else
-                                put_num(out, m, c);
-                        break;
-                case 'd': put_num(out, d, c); break;
-                case 'D': put_num(out, yday + 1, c); break;
-                case 'F': put_num(out, (d - 1) / 7 + 1, c); break;
-                case 'w': put_num(out, week, c); break;
-                case 'W': put_num(out, (d - 1 + ((dow - (d - 1)) % 7 + 7) % 7) / 7 + 1, c); break;
-                case 'E':
-                        if (c >= 4)
-                                sl_buf_puts(out, day_names[dow]);
-                        else
-                                sl_buf_append(out, day_names[dow], 3);
-                        break;
-                case 'u': put_num(out, dow == 0 ? 7 : dow, c); break;
-                case 'a': sl_buf_puts(out, hour < 12 ? "AM" : "PM"); break;
-                case 'H': put_num(out, hour, c); break;
-                case 'k': put_num(out, hour == 0 ? 24 : hour, c); break;
-                case 'K': put_num(out, hour % 12, c); break;
-                case 'h': put_num(out, hour % 12 == 0 ? 12 : hour % 12, c); break;
-                case 'm': put_num(out, min, c); break;
-                case 's': put_num(out, sec, c); break;
-                case 'S': put_num(out, milli, c); break;
-                case 'z': sl_buf_puts(out, c >= 4 ? "Coordinated Universal Time" : "UTC"); break;
-                case 'Z': sl_buf_puts(out, "+0000"); break;
-                case 'X': sl_buf_putc(out, 'Z'); break;
-                }
-        }
-        return out->data || f->n == 0 ? 0 : SL_ERR_NOMEM;
-}
-
 /* -------------------------------------------------------- TimestampRouter */
 
 typedef struct ts_router {
         char *topic_format;
-        dfmt_t fmt;
+        sl_datefmt_t *fmt;
 } ts_router_t;
 
 static const sl_config_def_t ts_router_config[] = {
@@ -1069,7 +842,7 @@ static void ts_router_destroy(void *state) {
         if (!s)
                 return;
         free(s->topic_format);
-        dfmt_free(&s->fmt);
+        sl_datefmt_free(s->fmt);
         free(s);
 }
 
@@ -1080,14 +853,16 @@ static int ts_router_init(void **state, sl_xpart_t part, const sl_strmap_t *conf
         ts_router_t *s = calloc(1, sizeof(*s));
         const char *tf = sl_config_str(config, "topic.format");
         const char *df = sl_config_str(config, "timestamp.format");
-        int rc;
+        char why[256];
 
         (void)part;
         if (!s)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
-        if ((rc = dfmt_compile(&s->fmt, df ? df : "yyyyMMdd", errstr, errstr_size)) < 0) {
+        if (!(s->fmt = sl_datefmt_compile(df ? df : "yyyyMMdd", why, sizeof(why)))) {
                 free(s);
-                return rc;
+                return sl_seterr(errstr, errstr_size,
+                                 strcmp(why, "out of memory") ? SL_ERR_CONFIG : SL_ERR_NOMEM,
+                                 "%s", why);
         }
         if (!(s->topic_format = strdup(tf ? tf : "${topic}-${timestamp}"))) {
                 ts_router_destroy(s);
@@ -1130,7 +905,7 @@ static int ts_router_apply(void *state, sl_xrecord_t *rec, char *errstr, size_t 
                                  "kafkaPartition=%s, timestamp=null}",
                                  rec->topic ? rec->topic : "null", part);
         }
-        if (dfmt_format(&s->fmt, rec->timestamp, &ts) < 0) {
+        if (sl_datefmt_format(s->fmt, rec->timestamp, &ts) < 0) {
                 sl_buf_free(&ts);
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
         }
@@ -1240,7 +1015,7 @@ static bool parse_temporal(const char *tok, size_t len, sl_json_t **schema, sl_j
                 }
                 y += mo / 12;
                 mo %= 12;
-                days = days_from_civil(y, (int)mo + 1, 1) + num_at(tok + 8, 2) - 1;
+                days = sl_days_from_civil(y, (int)mo + 1, 1) + num_at(tok + 8, 2) - 1;
                 if (len == 24) {
                         if (tok[10] != 'T')
                                 return false;

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "transform/datefmt.h"
 #include "transform/transform.h"
 
 #define DERR(e, n, ...) sl_seterr(e, n, SL_ERR_INVALID, __VA_ARGS__)
@@ -244,27 +245,6 @@ static int set_optional(sl_json_t *s, bool optional)
         return sl_json_object_set(s, "optional", sl_json_bool(optional));
 }
 
-/* SchemaBuilder.field(name, fs); takes fs. */
-static int add_field(sl_json_t *st, const char *name, sl_json_t *fs, char *e, size_t n)
-{
-        sl_json_t *arr = sl_json_object_get(st, "fields");
-
-        if (!fs)
-                return NOMEM(e, n);
-        if (sl_schema_field(st, name)) {
-                sl_json_free(fs);
-                return DERR(e, n, "Cannot create field because of field name duplication %s",
-                            name);
-        }
-        if (sl_json_object_set(fs, "field", sl_json_string(name)) < 0) {
-                sl_json_free(fs);
-                return NOMEM(e, n);
-        }
-        if (sl_json_array_append(arr, fs) < 0)
-                return NOMEM(e, n);
-        return 0;
-}
-
 /* ConfigDef trims STRING values. */
 static char *trim_dup(const char *s)
 {
@@ -308,165 +288,6 @@ static int index_of(const char *value, const char *const *vals)
         return r;
 }
 
-/* ------------------------------------------------------- date helpers */
-
-static int64_t floordiv(int64_t a, int64_t b)
-{
-        int64_t q = a / b;
-        return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static int64_t floormod(int64_t a, int64_t b)
-{
-        return a - floordiv(a, b) * b;
-}
-
-/* Proleptic Gregorian calendar (H. Hinnant's algorithms). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-        y -= m <= 2;
-        int64_t era = (y >= 0 ? y : y - 399) / 400;
-        int64_t yoe = y - era * 400;
-        int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-        z += 719468;
-        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-        int64_t doe = z - era * 146097;
-        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        int64_t mp = (5 * doy + 2) / 153;
-        *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-        *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-        *y = yoe + era * 400 + (*m <= 2);
-}
-
-/* ---------------------------------------- SimpleDateFormat (UTC, en_US) */
-
-/* A compiled pattern: letters with their run length, or literal text. */
-typedef struct ftok {
-        char ch; /* 0: literal */
-        int count;
-        char *lit;
-        size_t litlen;
-} ftok_t;
-
-typedef struct fmt {
-        char *pattern;
-        ftok_t *t;
-        int n;
-} fmt_t;
-
-static const char *const MONTHS[] = {"January", "February", "March", "April",
-                                     "May", "June", "July", "August", "September",
-                                     "October", "November", "December", NULL};
-static const char *const SHORT_MONTHS[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", NULL};
-static const char *const WEEKDAYS[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
-                                       "Thursday", "Friday", "Saturday", NULL};
-static const char *const SHORT_WEEKDAYS[] = {"Sun", "Mon", "Tue", "Wed", "Thu",
-                                             "Fri", "Sat", NULL};
-static const char *const AMPM[] = {"AM", "PM", NULL};
-static const char *const ERAS[] = {"BC", "AD", NULL};
-
-static void fmt_free(fmt_t *f)
-{
-        if (!f)
-                return;
-        for (int i = 0; i < f->n; i++)
-                free(f->t[i].lit);
-        free(f->t);
-        free(f->pattern);
-        free(f);
-}
-
-static int fmt_push(fmt_t *f, char ch, int count, const char *lit, size_t litlen)
-{
-        /* adjacent literals merge */
-        if (!ch && f->n && !f->t[f->n - 1].ch) {
-                ftok_t *l = &f->t[f->n - 1];
-                char *p = realloc(l->lit, l->litlen + litlen + 1);
-                if (!p)
-                        return SL_ERR_NOMEM;
-                memcpy(p + l->litlen, lit, litlen);
-                l->litlen += litlen;
-                p[l->litlen] = '\0';
-                l->lit = p;
-                return 0;
-        }
-        ftok_t *t = realloc(f->t, (size_t)(f->n + 1) * sizeof(*t));
-        if (!t)
-                return SL_ERR_NOMEM;
-        f->t = t;
-        t[f->n] = (ftok_t){.ch = ch, .count = count};
-        if (!ch && !(t[f->n].lit = strndup(lit, litlen)))
-                return SL_ERR_NOMEM;
-        t[f->n].litlen = litlen;
-        f->n++;
-        return 0;
-}
-
-/* SimpleDateFormat.compile: why gets IllegalArgumentException's text. */
-static fmt_t *fmt_compile(const char *pattern, char *why, size_t wn)
-{
-        fmt_t *f = calloc(1, sizeof(*f));
-        size_t len = strlen(pattern);
-        bool inq = false;
-        int rc = 0;
-
-        if (!f || !(f->pattern = strdup(pattern))) {
-                free(f);
-                snprintf(why, wn, "out of memory");
-                return NULL;
-        }
-        for (size_t i = 0; i < len && rc == 0; i++) {
-                char c = pattern[i];
-                if (c == '\'') {
-                        if (i + 1 < len && pattern[i + 1] == '\'') {
-                                i++;
-                                rc = fmt_push(f, 0, 0, "'", 1);
-                        } else {
-                                inq = !inq;
-                        }
-                        continue;
-                }
-                if (inq || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
-                        rc = fmt_push(f, 0, 0, &pattern[i], 1);
-                        continue;
-                }
-                if (!strchr("GyMdkHmsSEDFwWahKzZYuXL", c)) {
-                        snprintf(why, wn, "Illegal pattern character '%c'", c);
-                        fmt_free(f);
-                        return NULL;
-                }
-                int count = 1;
-                while (i + 1 < len && pattern[i + 1] == c) {
-                        count++;
-                        i++;
-                }
-                if (c == 'X' && count > 3) {
-                        snprintf(why, wn, "invalid ISO 8601 format: length=%d", count);
-                        fmt_free(f);
-                        return NULL;
-                }
-                rc = fmt_push(f, c, count, NULL, 0);
-        }
-        if (rc == 0 && inq) {
-                snprintf(why, wn, "Unterminated quote");
-                fmt_free(f);
-                return NULL;
-        }
-        if (rc < 0) {
-                snprintf(why, wn, "out of memory");
-                fmt_free(f);
-                return NULL;
-        }
-        return f;
-}
 
 static int put_zeros(sl_buf_t *b, int64_t count)
 {
@@ -476,394 +297,9 @@ static int put_zeros(sl_buf_t *b, int64_t count)
         return 0;
 }
 
-static int put_num(sl_buf_t *b, int64_t v, int width)
-{
-        return sl_buf_printf(b, "%0*" PRId64, width, v);
-}
-
-/* Broken-down UTC time of an instant. */
-typedef struct tm_ms {
-        int64_t year; /* proleptic, 0 = 1 BC */
-        int month, day, doy, dow; /* dow: 0 = Sunday */
-        int hour, min, sec, ms;
-        int64_t days;
-} tm_ms_t;
-
-static void split_ms(int64_t ms, tm_ms_t *t)
-{
-        int64_t msod;
-
-        t->days = floordiv(ms, MS_PER_DAY);
-        msod = ms - t->days * MS_PER_DAY;
-        civil_from_days(t->days, &t->year, &t->month, &t->day);
-        t->doy = (int)(t->days - days_from_civil(t->year, 1, 1) + 1);
-        t->dow = (int)floormod(t->days + 4, 7);
-        t->hour = (int)(msod / 3600000);
-        t->min = (int)(msod / 60000 % 60);
-        t->sec = (int)(msod / 1000 % 60);
-        t->ms = (int)(msod % 1000);
-}
-
-/* US week rules (weeks start on Sunday, week 1 holds January 1st). */
-static int week_of_year(const tm_ms_t *t, int64_t *week_year)
-{
-        int64_t jan1 = days_from_civil(t->year, 1, 1);
-        int64_t ylen = days_from_civil(t->year + 1, 1, 1) - jan1;
-        int jan1_dow = (int)floormod(jan1 + 4, 7);
-
-        *week_year = t->year;
-        if (t->doy - t->dow + 6 >= ylen + 1) {
-                (*week_year)++;
-                return 1;
-        }
-        return (t->doy - 1 + jan1_dow) / 7 + 1;
-}
-
-static int fmt_format(const fmt_t *f, int64_t ms, sl_buf_t *out)
-{
-        tm_ms_t t;
-        int rc = 0;
-
-        split_ms(ms, &t);
-        for (int i = 0; i < f->n && rc == 0; i++) {
-                const ftok_t *k = &f->t[i];
-                int64_t wy, y;
-                int c = k->count;
-
-                switch (k->ch) {
-                case 0:
-                        rc = sl_buf_append(out, k->lit, k->litlen);
-                        break;
-                case 'G':
-                        rc = sl_buf_puts(out, ERAS[t.year > 0]);
-                        break;
-                case 'y':
-                case 'Y':
-                        y = t.year;
-                        if (k->ch == 'Y') {
-                                week_of_year(&t, &wy);
-                                y = wy;
-                        }
-                        y = y > 0 ? y : 1 - y; /* year of era */
-                        rc = c == 2 ? put_num(out, y % 100, 2) : put_num(out, y, c);
-                        break;
-                case 'M':
-                case 'L':
-                        rc = c >= 4   ? sl_buf_puts(out, MONTHS[t.month - 1])
-                             : c == 3 ? sl_buf_puts(out, SHORT_MONTHS[t.month - 1])
-                                      : put_num(out, t.month, c);
-                        break;
-                case 'd': rc = put_num(out, t.day, c); break;
-                case 'D': rc = put_num(out, t.doy, c); break;
-                case 'F': rc = put_num(out, (t.day - 1) / 7 + 1, c); break;
-                case 'w': rc = put_num(out, week_of_year(&t, &wy), c); break;
-                case 'W': {
-                        int first_dow = (int)floormod(t.days - (t.day - 1) + 4, 7);
-                        rc = put_num(out, (t.day - 1 + first_dow) / 7 + 1, c);
-                        break;
-                }
-                case 'E':
-                        rc = sl_buf_puts(out, c >= 4 ? WEEKDAYS[t.dow] : SHORT_WEEKDAYS[t.dow]);
-                        break;
-                case 'u': rc = put_num(out, t.dow ? t.dow : 7, c); break;
-                case 'a': rc = sl_buf_puts(out, AMPM[t.hour >= 12]); break;
-                case 'H': rc = put_num(out, t.hour, c); break;
-                case 'k': rc = put_num(out, t.hour ? t.hour : 24, c); break;
-                case 'K': rc = put_num(out, t.hour % 12, c); break;
-                case 'h': rc = put_num(out, t.hour % 12 ? t.hour % 12 : 12, c); break;
-                case 'm': rc = put_num(out, t.min, c); break;
-                case 's': rc = put_num(out, t.sec, c); break;
-                case 'S': rc = put_num(out, t.ms, c); break;
-                case 'z':
-                        rc = sl_buf_puts(out, c >= 4 ? "Coordinated Universal Time" : "UTC");
-                        break;
-                case 'Z': rc = sl_buf_puts(out, "+0000"); break;
-                case 'X': rc = sl_buf_putc(out, 'Z'); break;
-                default: break;
-                }
-        }
-        return rc;
-}
-
-static bool is_numeric_tok(const ftok_t *k)
-{
-        if (!k || !k->ch)
-                return false;
-        if (k->ch == 'M' || k->ch == 'L')
-                return k->count <= 2;
-        return strchr("yYdDFwWHkKhmsSu", k->ch) != NULL;
-}
-
-/* Parsed calendar fields. */
-typedef struct pfields {
-        int64_t year, month, day, doy, hour, hour12, min, sec, ms, offset_ms;
-        bool has_year, has_month, has_day, has_doy, has_hour, has_hour12, pm, bc;
-} pfields_t;
-
-/* DecimalFormat.parse with integer-only, no grouping: [-]digits. width > 0
- * limits the text to width chars (abutting numeric fields). */
-static bool read_num(const char *s, size_t len, size_t *pos, int width, int64_t *val,
-                     int *ndigits)
-{
-        size_t p = *pos, end = len;
-        bool neg = false;
-        int64_t acc = 0;
-        int nd = 0;
-
-        if (width > 0) {
-                if (p + (size_t)width > len)
-                        return false;
-                end = p + (size_t)width;
-        }
-        if (p < end && s[p] == '-') {
-                neg = true;
-                p++;
-        }
-        while (p < end && s[p] >= '0' && s[p] <= '9') {
-                if (acc < INT64_C(100000000000))
-                        acc = acc * 10 + (s[p] - '0');
-                p++;
-                nd++;
-        }
-        if (!nd)
-                return false;
-        /* Calendar fields are ints; keep far from int64 overflow */
-        if (acc > INT32_MAX)
-                acc = INT32_MAX;
-        *val = neg ? -acc : acc;
-        *ndigits = neg ? -1 : nd;
-        *pos = p;
-        return true;
-}
-
-/* Longest case-insensitive match of names at *pos; index or -1. */
-static int match_names(const char *s, size_t len, size_t *pos, const char *const *names)
-{
-        int best = -1;
-        size_t blen = 0;
-
-        for (int i = 0; names[i]; i++) {
-                size_t l = strlen(names[i]);
-                if (l > blen && *pos + l <= len && !strncasecmp(s + *pos, names[i], l)) {
-                        best = i;
-                        blen = l;
-                }
-        }
-        if (best >= 0)
-                *pos += blen;
-        return best;
-}
-
 static bool is_digit(char c)
 {
         return c >= '0' && c <= '9';
-}
-
-/* SimpleDateFormat.subParseNumericZone: hh[[:]mm] after the sign. */
-static bool parse_numeric_zone(const char *s, size_t len, size_t *pos, int sign, int count,
-                               bool colon, int64_t *offset)
-{
-        size_t i = *pos;
-        int hours, minutes = 0;
-
-        if (i >= len || !is_digit(s[i]))
-                return false;
-        hours = s[i++] - '0';
-        if (i < len && is_digit(s[i])) {
-                hours = hours * 10 + (s[i++] - '0');
-        } else if (count > 0 || !colon) {
-                return false;
-        }
-        if (hours > 23)
-                return false;
-        if (count != 1) {
-                if (colon) {
-                        if (i >= len || s[i] != ':')
-                                return false;
-                        i++;
-                }
-                if (i + 1 >= len || !is_digit(s[i]) || !is_digit(s[i + 1]))
-                        return false;
-                minutes = (s[i] - '0') * 10 + (s[i + 1] - '0');
-                i += 2;
-                if (minutes > 59)
-                        return false;
-        }
-        *offset = (int64_t)sign * (hours * 60 + minutes) * 60000;
-        *pos = i;
-        return true;
-}
-
-/* z and Z: +hhmm, GMT[+-h[h]:mm], or a zone name (UTC and GMT only). */
-static bool parse_zone(const char *s, size_t len, size_t *pos, int64_t *offset)
-{
-        size_t p = *pos;
-        static const char *const UTC_NAMES[] = {"Coordinated Universal Time", "UTC", NULL};
-
-        if (p >= len)
-                return false;
-        if (s[p] == '+' || s[p] == '-') {
-                *pos = p + 1;
-                return parse_numeric_zone(s, len, pos, s[p] == '+' ? 1 : -1, 0, false,
-                                          offset);
-        }
-        if (p + 3 <= len && !strncasecmp(s + p, "GMT", 3)) {
-                p += 3;
-                if (p < len && (s[p] == '+' || s[p] == '-')) {
-                        int sign = s[p] == '+' ? 1 : -1;
-                        *pos = p + 1;
-                        return parse_numeric_zone(s, len, pos, sign, 0, true, offset);
-                }
-                *offset = 0;
-                *pos = p;
-                return true;
-        }
-        if (match_names(s, len, &p, UTC_NAMES) >= 0) {
-                *offset = 0;
-                *pos = p;
-                return true;
-        }
-        return false;
-}
-
-static int64_t two_digit_year(int64_t v)
-{
-        /* SimpleDateFormat's default century: 80 years before now */
-        tm_ms_t now;
-        split_ms((int64_t)time(NULL) * 1000, &now);
-        int64_t start = now.year - 80, amb = start % 100;
-        return v + (start / 100) * 100 + (v < amb ? 100 : 0);
-}
-
-static bool parse_field(const ftok_t *k, const ftok_t *next, const char *s, size_t len,
-                        size_t *pos, pfields_t *pf)
-{
-        int64_t v = 0;
-        int nd = 0;
-        size_t start;
-
-        /* subParse skips blanks before every field */
-        while (*pos < len && (s[*pos] == ' ' || s[*pos] == '\t'))
-                (*pos)++;
-        start = *pos;
-        if (is_numeric_tok(k) &&
-            !read_num(s, len, pos, is_numeric_tok(next) ? k->count : 0, &v, &nd))
-                return false;
-        switch (k->ch) {
-        case 'y':
-        case 'Y':
-                if (k->count <= 2 && nd == 2 && *pos - start == 2)
-                        v = two_digit_year(v);
-                pf->year = v;
-                pf->has_year = true;
-                return true;
-        case 'M':
-        case 'L':
-                if (k->count >= 3) {
-                        int m = match_names(s, len, pos, MONTHS);
-                        if (m < 0)
-                                m = match_names(s, len, pos, SHORT_MONTHS);
-                        if (m < 0)
-                                return false;
-                        v = m + 1;
-                }
-                pf->month = v;
-                pf->has_month = true;
-                return true;
-        case 'd':
-                pf->day = v;
-                pf->has_day = true;
-                return true;
-        case 'D':
-                pf->doy = v;
-                pf->has_doy = true;
-                return true;
-        case 'H':
-        case 'k':
-                pf->hour = k->ch == 'k' && v == 24 ? 0 : v;
-                pf->has_hour = true;
-                return true;
-        case 'h':
-        case 'K':
-                pf->hour12 = k->ch == 'h' && v == 12 ? 0 : v;
-                pf->has_hour12 = true;
-                return true;
-        case 'm': pf->min = v; return true;
-        case 's': pf->sec = v; return true;
-        case 'S': pf->ms = v; return true;
-        case 'F': case 'w': case 'W': case 'u':
-                return true; /* parsed, but the date comes from y/M/d */
-        case 'E':
-                return match_names(s, len, pos, WEEKDAYS) >= 0 ||
-                       match_names(s, len, pos, SHORT_WEEKDAYS) >= 0;
-        case 'a': {
-                int a = match_names(s, len, pos, AMPM);
-                pf->pm = a == 1;
-                return a >= 0;
-        }
-        case 'G': {
-                int g = match_names(s, len, pos, ERAS);
-                pf->bc = g == 0;
-                return g >= 0;
-        }
-        case 'z':
-        case 'Z':
-                return parse_zone(s, len, pos, &pf->offset_ms);
-        case 'X':
-                if (*pos >= len)
-                        return false;
-                if (s[*pos] == 'Z') {
-                        (*pos)++;
-                        pf->offset_ms = 0;
-                        return true;
-                }
-                if (s[*pos] != '+' && s[*pos] != '-')
-                        return false;
-                (*pos)++;
-                return parse_numeric_zone(s, len, pos, s[*pos - 1] == '+' ? 1 : -1,
-                                          k->count, k->count == 3, &pf->offset_ms);
-        default:
-                return false;
-        }
-}
-
-/* SimpleDateFormat.parse(String): lenient, trailing text ignored. */
-static bool fmt_parse(const fmt_t *f, const char *s, size_t len, int64_t *out)
-{
-        pfields_t pf = {0};
-        size_t pos = 0;
-
-        for (int i = 0; i < f->n; i++) {
-                const ftok_t *k = &f->t[i];
-                if (!k->ch) {
-                        if (pos + k->litlen > len || memcmp(s + pos, k->lit, k->litlen))
-                                return false;
-                        pos += k->litlen;
-                } else if (!parse_field(k, i + 1 < f->n ? &f->t[i + 1] : NULL, s, len,
-                                        &pos, &pf)) {
-                        return false;
-                }
-        }
-
-        int64_t year = pf.has_year ? pf.year : 1970, days;
-        if (pf.bc)
-                year = 1 - year;
-        if (pf.has_doy && !pf.has_month && !pf.has_day) {
-                days = days_from_civil(year, 1, 1) + pf.doy - 1;
-        } else {
-                int64_t m0 = (pf.has_month ? pf.month : 1) - 1;
-                year += floordiv(m0, 12);
-                days = days_from_civil(year, (int)floormod(m0, 12) + 1, 1) +
-                       (pf.has_day ? pf.day : 1) - 1;
-        }
-        int64_t hour = pf.has_hour ? pf.hour : pf.hour12 + (pf.pm ? 12 : 0);
-        i128_t ms = (i128_t)days * MS_PER_DAY;
-        ms += (i128_t)hour * 3600000 + (i128_t)pf.min * 60000 + (i128_t)pf.sec * 1000 +
-              pf.ms - pf.offset_ms;
-        if (ms > INT64_MAX || ms < INT64_MIN)
-                return false;
-        *out = (int64_t)ms;
-        return true;
 }
 
 /* Values.dateFormatFor(date).format(date) in UTC. */
@@ -873,9 +309,9 @@ static int format_java_date(int64_t ms, sl_buf_t *out)
                         : ms % MS_PER_DAY == 0     ? "yyyy-MM-dd"
                                                    : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
         char why[64];
-        fmt_t *f = fmt_compile(p, why, sizeof(why));
-        int rc = f ? fmt_format(f, ms, out) : SL_ERR_NOMEM;
-        fmt_free(f);
+        sl_datefmt_t *f = sl_datefmt_compile(p, why, sizeof(why));
+        int rc = f ? sl_datefmt_format(f, ms, out) : SL_ERR_NOMEM;
+        sl_datefmt_free(f);
         return rc;
 }
 
@@ -966,7 +402,7 @@ static int v2k_apply(void *st, sl_xrecord_t *rec, char *e, size_t n)
                                 rc = DERR(e, n, "Field does not exist: %s", c->fields[i]);
                                 goto fail;
                         }
-                        if ((rc = add_field(ks, c->fields[i], sl_json_dup(fs), e, n)) < 0)
+                        if ((rc = sl_schema_add_field(ks, c->fields[i], sl_json_dup(fs), e, n)) < 0)
                                 goto fail;
                         if (sl_json_object_set(key, c->fields[i],
                                                dup_or_null(field_value(v, fs, c->replace))) < 0)
@@ -1530,7 +966,7 @@ static int cast_schema(const cast_t *c, const sl_json_t *s, sl_json_t **outp, ch
                         const cast_spec_t *sp = cast_find(c, fname(fs));
                         sl_json_t *f;
                         if (!sp) {
-                                rc = add_field(ns, fname(fs), sl_json_dup(fs), e, n);
+                                rc = sl_schema_add_field(ns, fname(fs), sl_json_dup(fs), e, n);
                                 continue;
                         }
                         f = sl_schema_new(ct_json[sp->type], sl_schema_optional(fs));
@@ -1541,7 +977,7 @@ static int cast_schema(const cast_t *c, const sl_json_t *s, sl_json_t **outp, ch
                         if (rc == 0 && (!f || set_default(f, d) < 0))
                                 rc = NOMEM(e, n);
                         if (rc == 0)
-                                rc = add_field(ns, fname(fs), f, e, n);
+                                rc = sl_schema_add_field(ns, fname(fs), f, e, n);
                         else
                                 sl_json_free(f);
                 }
@@ -1759,7 +1195,7 @@ static int flat_schema(const flat_t *c, const sl_json_t *s, const char *prefix, 
                                 sl_json_free(f);
                                 rc = NOMEM(e, n);
                         } else {
-                                rc = add_field(ns, name, f, e, n);
+                                rc = sl_schema_add_field(ns, name, f, e, n);
                         }
                 } else {
                         const char *ty = sl_schema_type(fs);
@@ -1999,7 +1435,7 @@ static const char *const UP_NAMES[] = {"nanoseconds", "microseconds", "milliseco
 typedef struct tsc {
         char *field; /* "": the whole value */
         int type;
-        fmt_t *fmt; /* NULL when format is blank */
+        sl_datefmt_t *fmt; /* NULL when format is blank */
         int precision;
         bool replace;
         sl_xpart_t part;
@@ -2039,11 +1475,11 @@ static int tsc_to_raw(const tsc_t *c, int from, const sl_json_t *s, const sl_jso
                 if (!c->fmt)
                         return DERR(e, n, "TimestampConverter requires format option to be "
                                           "specified when using string timestamps");
-                if (!fmt_parse(c->fmt, v->u.str.ptr, v->u.str.len, ms))
+                if (!sl_datefmt_parse(c->fmt, v->u.str.ptr, v->u.str.len, ms))
                         return DERR(e, n,
                                     "Could not parse timestamp: value (%.*s) does not match "
                                     "pattern (%s)",
-                                    (int)v->u.str.len, v->u.str.ptr, c->fmt->pattern);
+                                    (int)v->u.str.len, v->u.str.ptr, sl_datefmt_pattern(c->fmt));
                 return 0;
         case TT_UNIX:
                 if (v->type != SL_JSON_INT)
@@ -2074,7 +1510,7 @@ static sl_json_t *tsc_to_type(const tsc_t *c, int64_t ms, bool schemaful)
 
         switch (c->type) {
         case TT_STRING:
-                if (fmt_format(c->fmt, ms, &b) == 0)
+                if (sl_datefmt_format(c->fmt, ms, &b) == 0)
                         r = sl_json_stringn(b.data ? b.data : "", b.len);
                 sl_buf_free(&b);
                 return r;
@@ -2084,10 +1520,10 @@ static sl_json_t *tsc_to_type(const tsc_t *c, int64_t ms, bool schemaful)
                                    : c->precision == UP_NANOS  ? sat_mul(ms, 1000000)
                                                                : ms);
         case TT_DATE:
-                return sl_json_int(schemaful ? floordiv(ms, MS_PER_DAY)
-                                             : floordiv(ms, MS_PER_DAY) * MS_PER_DAY);
+                return sl_json_int(schemaful ? sl_floordiv(ms, MS_PER_DAY)
+                                             : sl_floordiv(ms, MS_PER_DAY) * MS_PER_DAY);
         case TT_TIME:
-                return sl_json_int(floormod(ms, MS_PER_DAY));
+                return sl_json_int(sl_floormod(ms, MS_PER_DAY));
         default:
                 return sl_json_int(ms);
         }
@@ -2234,7 +1670,7 @@ static int tsc_apply(void *st, sl_xrecord_t *rec, char *e, size_t n)
                         x = !strcmp(fname(fs), c->field)
                                     ? tsc_type_schema(c->type, sl_schema_optional(fs))
                                     : sl_json_dup(fs);
-                        if ((rc = add_field(ns, fname(fs), x, e, n)) < 0)
+                        if ((rc = sl_schema_add_field(ns, fname(fs), x, e, n)) < 0)
                                 goto fail;
                 }
                 def = sl_json_object_get(s, "default");
@@ -2264,7 +1700,7 @@ static void tsc_destroy(void *st)
         tsc_t *c = st;
         if (c) {
                 free(c->field);
-                fmt_free(c->fmt);
+                sl_datefmt_free(c->fmt);
         }
         free(c);
 }
@@ -2299,7 +1735,7 @@ static int tsc_init(void **st, sl_xpart_t part, const sl_strmap_t *cfg, char *e,
                                 "when using string timestamps");
                 goto out;
         }
-        if (*pattern && !(c->fmt = fmt_compile(pattern, why, sizeof(why)))) {
+        if (*pattern && !(c->fmt = sl_datefmt_compile(pattern, why, sizeof(why)))) {
                 rc = CERR(e, n, "TimestampConverter requires a SimpleDateFormat-compatible "
                                 "pattern for string timestamps: %s",
                           pattern);
