@@ -25,118 +25,100 @@ static void usage(FILE *f) {
                    "       sluice --version\n");
 }
 
-static int run_standalone(int argc, char **argv) {
-        char err[4096];
-        sl_strmap_t *props = sl_strmap_new();
-        sl_worker_t *w = NULL;
-        sl_herder_t *h = NULL;
-        sl_rest_t *rest = NULL;
-        struct sigaction sa = {.sa_handler = on_signal};
-        int rc = 1;
+/* What both modes run: a worker, its herder and the REST server. */
+typedef struct runtime {
+        sl_strmap_t *props;
+        sl_worker_t *w;
+        sl_herder_t *h;
+        sl_rest_t *rest;
+        bool joined; /* distributed: the herder joined the cluster */
+} runtime_t;
 
-        if (sl_props_load(argv[0], props, err, sizeof(err)) != 0) {
+static int runtime_start(runtime_t *rt, const char *props_path, bool distributed) {
+        char err[4096];
+        struct sigaction sa = {.sa_handler = on_signal};
+
+        rt->props = sl_strmap_new();
+        if (sl_props_load(props_path, rt->props, err, sizeof(err)) != 0) {
                 fprintf(stderr, "sluice: %s\n", err);
-                goto out;
+                return -1;
         }
-        w = sl_worker_new(props, false, err, sizeof(err));
-        if (!w) {
+        rt->w = sl_worker_new(rt->props, distributed, err, sizeof(err));
+        if (!rt->w) {
                 fprintf(stderr, "sluice: %s\n", err);
-                goto out;
+                return -1;
         }
-        h = sl_herder_new(w);
+        rt->h = sl_herder_new(rt->w);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
-        rest = sl_rest_start(h, sl_config_str(sl_worker_config(w), "listeners"), err,
-                             sizeof(err));
-        if (!rest) {
+        rt->rest = sl_rest_start(rt->h, sl_config_str(sl_worker_config(rt->w), "listeners"), err,
+                                 sizeof(err));
+        if (!rt->rest) {
                 fprintf(stderr, "sluice: REST server: %s\n", err);
-                goto out;
+                return -1;
         }
-        sl_worker_set_rest_port(w, sl_rest_port(rest));
-        sl_info(LOGGER, "REST server listening on port %d (worker id %s)", sl_rest_port(rest),
-                sl_worker_id(w));
-        for (int i = 1; i < argc; i++) {
-                if (sl_herder_create_from_file(h, argv[i], err, sizeof(err)) != 0) {
-                        fprintf(stderr, "sluice: %s\n", err);
-                        goto out;
-                }
-        }
-        sl_herder_set_ready(h);
-        sl_info(LOGGER, "sluice %s standalone worker started", SLUICE_VERSION);
-        while (!stop_requested)
-                pause();
-        sl_info(LOGGER, "Shutting down: stopping connectors and committing offsets");
-        rc = 0;
-out:
-        if (rest)
-                sl_rest_stop(rest);
-        sl_herder_destroy(h);
-        sl_worker_destroy(w);
-        sl_strmap_destroy(props);
+        /* the worker id (and, distributed, the URL others use) needs the port */
+        sl_worker_set_rest_port(rt->w, sl_rest_port(rt->rest));
+        sl_info(LOGGER, "REST server listening on port %d (worker id %s)", sl_rest_port(rt->rest),
+                sl_worker_id(rt->w));
+        return 0;
+}
+
+/* rc 0: a requested shutdown (logged as such). */
+static int runtime_stop(runtime_t *rt, int rc) {
+        if (rt->rest)
+                sl_rest_stop(rt->rest);
+        if (rt->joined)
+                sl_herder_stop_distributed(rt->h);
+        sl_herder_destroy(rt->h);
+        sl_worker_destroy(rt->w);
+        sl_strmap_destroy(rt->props);
         if (rc == 0)
                 sl_info(LOGGER, "sluice stopped");
         return rc;
 }
 
+static int run_standalone(int argc, char **argv) {
+        char err[4096];
+        runtime_t rt = {0};
+
+        if (runtime_start(&rt, argv[0], false) != 0)
+                return runtime_stop(&rt, 1);
+        for (int i = 1; i < argc; i++) {
+                if (sl_herder_create_from_file(rt.h, argv[i], err, sizeof(err)) != 0) {
+                        fprintf(stderr, "sluice: %s\n", err);
+                        return runtime_stop(&rt, 1);
+                }
+        }
+        sl_herder_set_ready(rt.h);
+        sl_info(LOGGER, "sluice %s standalone worker started", SLUICE_VERSION);
+        while (!stop_requested)
+                pause();
+        sl_info(LOGGER, "Shutting down: stopping connectors and committing offsets");
+        return runtime_stop(&rt, 0);
+}
+
 static int run_distributed(const char *props_path) {
         char err[4096];
-        sl_strmap_t *props = sl_strmap_new();
-        sl_worker_t *w = NULL;
-        sl_herder_t *h = NULL;
-        sl_rest_t *rest = NULL;
-        struct sigaction sa = {.sa_handler = on_signal};
-        bool joined = false;
-        int rc = 1;
+        runtime_t rt = {0};
 
-        if (sl_props_load(props_path, props, err, sizeof(err)) != 0) {
+        if (runtime_start(&rt, props_path, true) != 0)
+                return runtime_stop(&rt, 1);
+        if (sl_herder_start_distributed(rt.h, err, sizeof(err)) != 0) {
                 fprintf(stderr, "sluice: %s\n", err);
-                goto out;
+                return runtime_stop(&rt, 1);
         }
-        w = sl_worker_new(props, true, err, sizeof(err));
-        if (!w) {
-                fprintf(stderr, "sluice: %s\n", err);
-                goto out;
-        }
-        h = sl_herder_new(w);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
-        rest = sl_rest_start(h, sl_config_str(sl_worker_config(w), "listeners"), err,
-                             sizeof(err));
-        if (!rest) {
-                fprintf(stderr, "sluice: REST server: %s\n", err);
-                goto out;
-        }
-        /* the worker id and URL must be known before joining the group */
-        sl_worker_set_rest_port(w, sl_rest_port(rest));
-        sl_info(LOGGER, "REST server listening on port %d (worker id %s)", sl_rest_port(rest),
-                sl_worker_id(w));
-        if (sl_herder_start_distributed(h, err, sizeof(err)) != 0) {
-                fprintf(stderr, "sluice: %s\n", err);
-                goto out;
-        }
-        joined = true;
+        rt.joined = true;
         /* like Kafka Connect, ready once the first rebalance took this worker in */
-        while (!stop_requested && !sl_herder_distributed_joined(h))
+        while (!stop_requested && !sl_herder_distributed_joined(rt.h))
                 usleep(50 * 1000);
-        sl_herder_set_ready(h);
+        sl_herder_set_ready(rt.h);
         sl_info(LOGGER, "sluice %s distributed worker started", SLUICE_VERSION);
         while (!stop_requested)
                 pause();
         sl_info(LOGGER, "Shutting down: handing connectors and tasks over");
-        rc = 0;
-out:
-        if (rest)
-                sl_rest_stop(rest);
-        if (joined)
-                sl_herder_stop_distributed(h);
-        sl_herder_destroy(h);
-        sl_worker_destroy(w);
-        sl_strmap_destroy(props);
-        if (rc == 0)
-                sl_info(LOGGER, "sluice stopped");
-        return rc;
+        return runtime_stop(&rt, 0);
 }
 
 int main(int argc, char **argv) {

@@ -8,7 +8,6 @@
 
 #include "distributed/assign.h"
 #include "distributed/dist_int.h"
-#include "util/http_client.h"
 #include "worker/plugins.h"
 
 #define LOGGER "dist"
@@ -61,8 +60,6 @@ typedef struct wants {
         int nconns;
         sl_json_t *existing; /* connector names -> true */
         sl_json_t *restarts, *task_restarts;
-        bool leader;
-        char *leader_url;
 } wants_t;
 
 static int64_t now_ms(void) {
@@ -230,7 +227,6 @@ static void wants_clear(wants_t *w) {
         }
         free(w->tasks);
         free(w->conns);
-        free(w->leader_url);
         sl_json_free(w->existing);
         sl_json_free(w->restarts);
         sl_json_free(w->task_restarts);
@@ -250,11 +246,6 @@ static void snapshot(sl_dist_t *d, wants_t *w) {
         ac = a ? sl_json_object_get(a, "connectors") : NULL;
         members = a ? sl_json_object_get(a, "workers") : NULL;
         prev_t = d->assignment_prev ? sl_json_object_get(d->assignment_prev, "tasks") : NULL;
-        if (a) {
-                w->leader = str_eq(sl_json_object_get_str(a, "leader"), me);
-                if (sl_json_object_get_str(a, "leader_url"))
-                        w->leader_url = strdup(sl_json_object_get_str(a, "leader_url"));
-        }
         w->tasks = calloc(64, sizeof(*w->tasks));
         w->conns = calloc(h->n + 1, sizeof(*w->conns));
         for (size_t i = 0, cap = 64; i < h->n; i++) {
@@ -522,45 +513,26 @@ static bool same_configs(const sl_json_t *arr, const want_conn_t *wc) {
         return true;
 }
 
-static int submit_tasks(sl_dist_t *d, const wants_t *w, const char *name, const sl_json_t *arr,
-                        char *err, size_t errsize) {
+/* The leader writes task configs: this worker when it leads, else they
+ * go to the leader as POST /connectors/{name}/tasks. */
+static int submit_tasks(sl_dist_t *d, const char *name, const sl_json_t *arr, char *err,
+                        size_t errsize) {
+        sl_reply_t r = {0};
         int rc;
 
-        if (w->leader) {
-                pthread_mutex_lock(&d->write_lock);
-                rc = sl_dist_write_tasks(d, name, arr, err, errsize);
-                if (rc == 0)
-                        rc = sl_dist_sync(d, err, errsize);
-                pthread_mutex_unlock(&d->write_lock);
+        if (sl_dist_forward(d->h, "POST", "/connectors/%s/tasks", name, arr, &r)) {
+                rc = r.status >= 300 ? sl_seterr(err, errsize, SL_ERR_STATE,
+                                                 "leader answered %d: %s", r.status,
+                                                 r.message ? r.message : "")
+                                     : 0;
+                sl_reply_clear(&r);
                 return rc;
         }
-        if (!w->leader_url)
-                return sl_seterr(err, errsize, SL_ERR_STATE, "no known leader");
-        {
-                sl_buf_t path = SL_BUF_INIT;
-                sl_http_response_t resp = {0};
-                char *body = sl_json_to_string(arr);
-
-                sl_buf_puts(&path, "/connectors/");
-                for (const char *p = name; *p; p++) {
-                        unsigned char ch = (unsigned char)*p;
-                        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                            (ch >= '0' && ch <= '9') || strchr("-._~", ch))
-                                sl_buf_putc(&path, (char)ch);
-                        else
-                                sl_buf_printf(&path, "%%%02X", ch);
-                }
-                sl_buf_puts(&path, "/tasks?forward=false");
-                rc = sl_http_request(w->leader_url, "POST", path.data, NULL, body, strlen(body),
-                                     30000, &resp, err, errsize);
-                if (rc == 0 && resp.status >= 300)
-                        rc = sl_seterr(err, errsize, SL_ERR_STATE, "leader answered %d: %.*s",
-                                       resp.status, (int)(resp.body_len > 300 ? 300 : resp.body_len),
-                                       resp.body ? resp.body : "");
-                sl_http_response_clear(&resp);
-                sl_buf_free(&path);
-                free(body);
-        }
+        pthread_mutex_lock(&d->write_lock);
+        rc = sl_dist_write_tasks(d, name, arr, err, errsize);
+        if (rc == 0)
+                rc = sl_dist_sync(d, err, errsize);
+        pthread_mutex_unlock(&d->write_lock);
         return rc;
 }
 
@@ -574,7 +546,7 @@ static void set_trace(local_conn_t *lc, const char *msg) {
 
 /* Runs the Connector instance: task configs from its config, handed to
  * the leader when they differ from the committed ones. */
-static void generate(sl_dist_t *d, const wants_t *w, local_conn_t *lc, const want_conn_t *wc) {
+static void generate(sl_dist_t *d, local_conn_t *lc, const want_conn_t *wc) {
         sl_validation_t v;
         sl_reply_t r = {0};
         char err[1024] = "";
@@ -613,7 +585,7 @@ static void generate(sl_dist_t *d, const wants_t *w, local_conn_t *lc, const wan
                 lc->version = wc->version;
         } else {
                 arr = task_configs_json(wc->config, v.resolved, cfgs, n > max ? max : n);
-                if (same_configs(arr, wc) || submit_tasks(d, w, wc->name, arr, err, sizeof(err)) == 0) {
+                if (same_configs(arr, wc) || submit_tasks(d, wc->name, arr, err, sizeof(err)) == 0) {
                         lc->version = wc->version;
                 } else {
                         sl_warn(LOGGER, "Connector %s: cannot hand task configs to the leader "
@@ -674,7 +646,7 @@ static void apply_conns(sl_dist_t *d, const wants_t *w) {
                 if (conn_restart_asked(w, lc))
                         lc->version = 0;
                 if (lc->version != wc->version)
-                        generate(d, w, lc, wc);
+                        generate(d, lc, wc);
                 else if (!str_eq(lc->state, "FAILED"))
                         lc->state = wc->target == SL_TARGET_STOPPED  ? "STOPPED"
                                     : wc->target == SL_TARGET_PAUSED ? "PAUSED"

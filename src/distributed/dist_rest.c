@@ -108,37 +108,41 @@ static void write_failed(sl_reply_t *r, const char *err) {
 /* Called with the herder lock held (from put_connector, after the config
  * validated); returns with it held. */
 void sl_dist_put_connector(sl_herder_t *h, const char *name, const sl_strmap_t *config,
-                           sl_target_t initial, bool allow_update, bool created,
+                           sl_target_t initial, bool allow_update,
                            sl_reply_t *r) {
         sl_dist_t *d = h->dist;
         sl_strmap_t *cfg = sl_strmap_dup(config);
         char err[512], key[1024];
         sl_json_t *v;
         sl_conn_t *c;
+        bool created;
         int rc = 0;
 
         pthread_mutex_unlock(&h->lock);
-        if (!allow_update) {
-                sl_json_t *body = sl_json_object();
-                sl_json_object_set(body, "name", sl_json_string(name));
-                sl_json_object_set(body, "config", sl_json_from_strmap(cfg));
-                sl_json_object_set(body, "initial_state",
-                                   sl_json_string(initial == SL_TARGET_STARTED ? "RUNNING"
-                                                  : initial == SL_TARGET_PAUSED ? "PAUSED"
-                                                                                : "STOPPED"));
-                bool fw = sl_dist_forward(h, "POST", "/connectors", NULL, body, r);
-                sl_json_free(body);
-                if (fw) {
-                        if (r->status == 201 && asprintf(&r->location, "/connectors/%s", name) < 0)
-                                r->location = NULL;
-                        goto relock;
+        {
+                /* followers send the request on as the leader would take it */
+                sl_json_t *body;
+                bool fw;
+
+                if (allow_update) {
+                        body = sl_json_from_strmap(cfg);
+                } else {
+                        body = sl_json_object();
+                        sl_json_object_set(body, "name", sl_json_string(name));
+                        sl_json_object_set(body, "config", sl_json_from_strmap(cfg));
+                        sl_json_object_set(body, "initial_state",
+                                           sl_json_string(initial == SL_TARGET_STARTED ? "RUNNING"
+                                                          : initial == SL_TARGET_PAUSED
+                                                                  ? "PAUSED"
+                                                                  : "STOPPED"));
                 }
-        } else {
-                sl_json_t *body = sl_json_from_strmap(cfg);
-                bool fw = sl_dist_forward(h, "PUT", "/connectors/%s/config", name, body, r);
+                fw = sl_dist_forward(h, allow_update ? "PUT" : "POST",
+                                     allow_update ? "/connectors/%s/config" : "/connectors", name,
+                                     body, r);
                 sl_json_free(body);
                 if (fw) {
-                        if (r->status == 201 && asprintf(&r->location, "/connectors/%s", name) < 0)
+                        if (r->status == 201 &&
+                            asprintf(&r->location, "/connectors/%s", name) < 0)
                                 r->location = NULL;
                         goto relock;
                 }

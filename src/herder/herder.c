@@ -255,7 +255,7 @@ static void put_connector(sl_herder_t *h, const char *name, const sl_strmap_t *c
         }
         if (h->dist) {
                 sl_validation_clear(&v);
-                sl_dist_put_connector(h, name, config, initial, allow_update, c == NULL, r);
+                sl_dist_put_connector(h, name, config, initial, allow_update, r);
                 return;
         }
         if (!c) {

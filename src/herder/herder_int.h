@@ -46,7 +46,7 @@ void sl_conn_free(sl_conn_t *c);
 /* Distributed mode (src/distributed/dist_rest.c): the REST operations that
  * differ. Called without the herder lock unless noted. */
 void sl_dist_put_connector(sl_herder_t *h, const char *name, const sl_strmap_t *config,
-                           sl_target_t initial, bool allow_update, bool created,
+                           sl_target_t initial, bool allow_update,
                            sl_reply_t *r); /* lock held */
 void sl_dist_connectors(sl_herder_t *h, bool expand_status, bool expand_info, sl_reply_t *r);
 void sl_dist_status(sl_herder_t *h, const char *name, sl_reply_t *r);
