@@ -3,7 +3,7 @@
 # Runs apt-get as root (directly, or through sudo when available).
 set -eu
 PKGS="gcc meson ninja-build pkg-config git ca-certificates \
-  librdkafka-dev liburing-dev libjemalloc-dev libmicrohttpd-dev libzstd-dev libnuma-dev \
+  librdkafka-dev liburing-dev libjemalloc-dev libmicrohttpd-dev libzstd-dev libnuma-dev libavro-dev \
   python3 python3-pytest python3-requests python3-confluent-kafka kcat zstd curl gnuplot-nox time"
 missing=""
 for p in $PKGS; do

@@ -34,6 +34,7 @@ typedef enum sl_err {
         SL_ERR_PLUGIN = -1009,
         SL_ERR_TIMEOUT = -1010,
         SL_ERR_CONVERT = -1011, /* converter could not (de)serialize */
+        SL_ERR_RETRIABLE = -1012, /* transient (a server unreachable): retrying may succeed */
 } sl_err_t;
 
 /* Text for an sl_err_t, or strerror() for a negative errno. */

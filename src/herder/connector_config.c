@@ -1,6 +1,8 @@
 #include "herder/connector_config.h"
 #include "transform/chain.h"
 
+#include <ctype.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,15 +38,6 @@ static int check_unsupported_list(const char *name, const char *value, char *err
         if (value && strspn(value, " ,") != strlen(value))
                 return sl_seterr(err, errlen, SL_ERR_CONFIG,
                                  "%s are not supported by this version of sluice yet", name);
-        return 0;
-}
-
-static int check_tolerance(const char *name, const char *value, char *err, size_t errlen) {
-        (void)name;
-        if (value && !strcasecmp(value, "all"))
-                return sl_seterr(err, errlen, SL_ERR_CONFIG,
-                                 "errors.tolerance=all is not supported by this version of "
-                                 "sluice yet; records that fail conversion fail the task");
         return 0;
 }
 
@@ -107,10 +100,13 @@ static const sl_config_def_t common_defs[] = {
          .width = SL_CFG_WIDTH_MEDIUM, .display_name = "Maximum Delay Between Retries for Errors",
          .documentation = "Maximum delay in ms between consecutive retries."},
         {.name = "errors.tolerance", .type = SL_CFG_STRING, .default_value = "none",
-         .valid_values = tolerance_values, .validator = check_tolerance,
+         .valid_values = tolerance_values,
          .importance = SL_CFG_MEDIUM, .group = G_ERRORS, .order = 3,
          .width = SL_CFG_WIDTH_SHORT, .display_name = "Error Tolerance",
-         .documentation = "none: an error fails the task."},
+         .documentation = "Behavior for tolerating errors during connector operation. "
+                          "'none' is the default value and signals that any error will "
+                          "result in an immediate connector task failure; 'all' changes the "
+                          "behavior to skip over problematic records."},
         {.name = "errors.log.enable", .type = SL_CFG_BOOLEAN, .default_value = "false",
          .importance = SL_CFG_MEDIUM, .group = G_ERRORS, .order = 4,
          .width = SL_CFG_WIDTH_SHORT, .display_name = "Log Errors",
@@ -131,10 +127,27 @@ static const sl_config_def_t sink_defs[] = {
          .display_name = "Topics regex",
          .documentation = "Regular expression giving topics to consume."},
         {.name = "errors.deadletterqueue.topic.name", .type = SL_CFG_STRING,
-         .default_value = "", .validator = check_empty, .importance = SL_CFG_MEDIUM,
+         .default_value = "", .importance = SL_CFG_MEDIUM,
          .group = G_ERRORS, .order = 6, .width = SL_CFG_WIDTH_MEDIUM,
          .display_name = "Dead Letter Queue Topic Name",
-         .documentation = "Topic for records that fail conversion."},
+         .documentation = "The name of the topic to be used as the dead letter queue (DLQ) "
+                          "for messages that result in an error when processed by this sink "
+                          "connector, or its transformations or converters. The topic name is "
+                          "blank by default, which means that no messages are to be recorded "
+                          "in the DLQ."},
+        {.name = "errors.deadletterqueue.topic.replication.factor", .type = SL_CFG_SHORT,
+         .default_value = "3", .importance = SL_CFG_MEDIUM, .group = G_ERRORS, .order = 7,
+         .width = SL_CFG_WIDTH_MEDIUM,
+         .display_name = "Dead Letter Queue Topic Replication Factor",
+         .documentation = "Replication factor used to create the dead letter queue topic "
+                          "when it doesn't already exist."},
+        {.name = "errors.deadletterqueue.context.headers.enable", .type = SL_CFG_BOOLEAN,
+         .default_value = "false", .importance = SL_CFG_MEDIUM, .group = G_ERRORS, .order = 8,
+         .width = SL_CFG_WIDTH_MEDIUM, .display_name = "Enable Error Context Headers",
+         .documentation = "If true, add headers containing error context to the messages "
+                          "written to the dead letter queue. To avoid clashing with headers "
+                          "from the original record, all error context header keys, all "
+                          "error context header keys will start with __connect.errors."},
         {.name = NULL},
 };
 
@@ -168,6 +181,57 @@ void sl_connector_defs(const sl_connector_plugin_t *plugin, sl_configdef_set_t *
                 sl_configdef_set_add(set, plugin->config);
 }
 
+/* A sink must not consume its own dead letter queue: every bad record
+ * would come back as another bad record. */
+static void validate_dlq_topic(const sl_strmap_t *cfg, const char *topics, const char *regex,
+                               sl_config_errors_t *errs) {
+        const char *dlq = sl_strmap_get(cfg, "errors.deadletterqueue.topic.name");
+        char *d, **items = NULL;
+        size_t len;
+        int n;
+
+        if (!dlq || !*dlq)
+                return;
+        d = strdup(dlq);
+        if (!d)
+                return;
+        /* Kafka trims the name */
+        while (*d && isspace((unsigned char)d[strlen(d) - 1]))
+                d[strlen(d) - 1] = '\0';
+        len = strspn(d, " \t");
+        memmove(d, d + len, strlen(d + len) + 1);
+        if (topics) {
+                n = sl_config_list(topics, &items);
+                for (int i = 0; i < n; i++)
+                        if (!strcmp(items[i], d)) {
+                                sl_config_error_add(
+                                        errs, "errors.deadletterqueue.topic.name",
+                                        "The DLQ topic '%s' may not be included in the list of "
+                                        "topics ('topics=%s') consumed by the connector",
+                                        d, topics);
+                                break;
+                        }
+                sl_config_list_free(items, n);
+        }
+        if (regex) {
+                regex_t re;
+                char *anchored = NULL;
+                if (asprintf(&anchored, "^(%s)$", regex) >= 0 &&
+                    regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) == 0) {
+                        if (regexec(&re, d, 0, NULL, 0) == 0)
+                                sl_config_error_add(
+                                        errs, "errors.deadletterqueue.topic.name",
+                                        "The DLQ topic '%s' may not be included in the regex "
+                                        "matching the topics ('topics.regex=%s') consumed by "
+                                        "the connector",
+                                        d, regex);
+                        regfree(&re);
+                }
+                free(anchored);
+        }
+        free(d);
+}
+
 static void validate_sink_topics(const sl_strmap_t *cfg, sl_config_errors_t *errs) {
         const char *topics = sl_strmap_get(cfg, "topics");
         const char *regex = sl_strmap_get(cfg, "topics.regex");
@@ -184,6 +248,7 @@ static void validate_sink_topics(const sl_strmap_t *cfg, sl_config_errors_t *err
                 sl_config_error_add(errs, "topics", "%s", m);
                 sl_config_error_add(errs, "topics.regex", "%s", m);
         }
+        validate_dlq_topic(cfg, has_topics ? topics : NULL, has_regex ? regex : NULL, errs);
 }
 
 static bool list_set(const char *value) {
@@ -191,21 +256,12 @@ static bool list_set(const char *value) {
 }
 
 /* Each transform and predicate checks its own keys (errors under
- * transforms.<alias>.<key>). Sink records are not transformed yet: refused
- * rather than silently passed through. */
-static void validate_transforms(const sl_connector_plugin_t *plugin, const sl_strmap_t *cfg,
-                                sl_config_errors_t *errs) {
+ * transforms.<alias>.<key>). */
+static void validate_transforms(const sl_strmap_t *cfg, sl_config_errors_t *errs) {
         const char *t = sl_strmap_get(cfg, "transforms"), *p = sl_strmap_get(cfg, "predicates");
 
         if (!list_set(t) && !list_set(p))
                 return;
-        if (plugin->type == SL_CONNECTOR_SINK) {
-                sl_config_error_add(errs, list_set(t) ? "transforms" : "predicates",
-                                    "%s are not supported for sink connectors by this version "
-                                    "of sluice yet (source connectors support them)",
-                                    list_set(t) ? "transforms" : "predicates");
-                return;
-        }
         sl_xchain_destroy(sl_xchain_new(cfg, errs));
 }
 
@@ -246,7 +302,7 @@ int sl_connector_validate(sl_worker_t *w, const sl_strmap_t *raw, sl_validation_
         sl_configdef_validate(&v->defs, resolved, v->errs);
         v->resolved = sl_configdef_apply_defaults(&v->defs, resolved);
         sl_strmap_destroy(resolved);
-        validate_transforms(v->plugin, v->resolved, v->errs);
+        validate_transforms(v->resolved, v->errs);
         if (v->plugin->type == SL_CONNECTOR_SINK)
                 validate_sink_topics(v->resolved, v->errs);
         else if (!strcasecmp(sl_config_str(v->resolved, "exactly.once.support"), "required"))

@@ -25,6 +25,7 @@ struct sl_xchain {
         void **pred_states;
         const sl_predicate_def_t **pred_defs;
         int npred;
+        const char *failed; /* class of the step that failed last */
 };
 
 static bool class_matches(const char *full, const char *pkg, const char *cls) {
@@ -249,12 +250,18 @@ int sl_xchain_apply(sl_xchain_t *c, sl_xrecord_t *rec, char *errstr, size_t errs
                 rc = s->def->apply(s->state, rec, err, sizeof(err));
                 if (rc == 1)
                         return 1;
-                if (rc < 0)
+                if (rc < 0) {
+                        c->failed = s->def->class_name;
                         return sl_seterr(errstr, errstr_size, rc,
                                          "Transform %s (%s) failed: %s", s->alias,
                                          s->def->class_name, *err ? err : sl_err2str(rc));
+                }
         }
         return 0;
+}
+
+const char *sl_xchain_failed_class(const sl_xchain_t *c) {
+        return c ? c->failed : NULL;
 }
 
 void sl_xchain_destroy(sl_xchain_t *c) {

@@ -27,6 +27,9 @@ bool sl_xchain_touches(const sl_xchain_t *c, const sl_xrecord_t *rec);
 /* Runs rec through the chain: 0 (rec transformed), 1 (dropped) or < 0
  * with errstr naming the transform that failed. */
 int sl_xchain_apply(sl_xchain_t *c, sl_xrecord_t *rec, char *errstr, size_t errstr_size);
+/* The class of the step whose failure the last apply reported (error
+ * context), or NULL. */
+const char *sl_xchain_failed_class(const sl_xchain_t *c);
 void sl_xchain_destroy(sl_xchain_t *c);
 
 #endif

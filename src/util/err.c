@@ -33,6 +33,8 @@ const char *sl_err2str(int err)
                 return "Timed out";
         case SL_ERR_CONVERT:
                 return "Conversion error";
+        case SL_ERR_RETRIABLE:
+                return "Retriable error";
         }
         if (err < 0)
                 return strerror(-err);

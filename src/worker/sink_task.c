@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "worker/task_int.h"
+#include "worker/task_xform.h"
 
 #define LOGGER "sink-task"
 #define MAX_BATCH 4096
@@ -16,7 +17,12 @@ struct sink_run {
         bool paused_applied;
         bool failed;
         bool closing; /* shutting down: never block on the coordinator */
+        /* consumed messages; msgs[next..n) are not put yet (waiting to
+         * retry a retriable failure at retry_at) */
         rd_kafka_message_t **msgs;
+        size_t n, next;
+        int64_t first_fail, retry_at;
+        int attempts;
 };
 
 static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_partition_t **out) {
@@ -45,6 +51,20 @@ static int flush_and_commit(sink_run_t *s, bool sync) {
                 s->failed = true;
                 return -1;
         }
+        /* records sent to the dead letter queue must be there before the
+         * offsets move past them */
+        switch (sl_errh_flush(t->errh, sync ? (int)sl_worker_shutdown_timeout_ms(t->worker) : 0,
+                              err, sizeof(err))) {
+        case 0:
+                break;
+        case SL_ERR_TIMEOUT:
+                sl_debug(LOGGER, "%s-%d: commit deferred: %s", t->connector, t->id, err);
+                return 0;
+        default:
+                sl_task_fail(t, "%s", err);
+                s->failed = true;
+                return -1;
+        }
         commit = rd_kafka_topic_partition_list_new(s->positions->cnt);
         for (int i = 0; i < s->positions->cnt; i++)
                 if (s->positions->elems[i].offset >= 0)
@@ -65,6 +85,38 @@ static void positions_remove(sink_run_t *s, const rd_kafka_topic_partition_list_
         for (int i = 0; i < parts->cnt; i++)
                 rd_kafka_topic_partition_list_del(s->positions, parts->elems[i].topic,
                                                   parts->elems[i].partition);
+}
+
+static void drop_pending(sink_run_t *s);
+
+/* Messages still waiting to be put when partitions go: those of revoked
+ * partitions belong to the next owner; the others are read again from
+ * the first one not put (the consumer's position is past them). */
+static void forget_pending(sink_run_t *s, rd_kafka_t *rk,
+                           const rd_kafka_topic_partition_list_t *revoked) {
+        rd_kafka_topic_partition_list_t *seek;
+
+        if (s->next == s->n)
+                return;
+        seek = rd_kafka_topic_partition_list_new(4);
+        for (size_t i = s->next; i < s->n; i++) {
+                rd_kafka_message_t *m = s->msgs[i];
+                const char *topic = rd_kafka_topic_name(m->rkt);
+                if (!rd_kafka_topic_partition_list_find(revoked, topic, m->partition) &&
+                    !rd_kafka_topic_partition_list_find(seek, topic, m->partition))
+                        rd_kafka_topic_partition_list_add(seek, topic, m->partition)->offset =
+                                m->offset;
+        }
+        if (seek->cnt > 0) {
+                rd_kafka_error_t *e = rd_kafka_seek_partitions(rk, seek, 5000);
+                if (e) {
+                        sl_warn(LOGGER, "%s-%d: cannot rewind to messages not put yet: %s",
+                                s->t->connector, s->t->id, rd_kafka_error_string(e));
+                        rd_kafka_error_destroy(e);
+                }
+        }
+        rd_kafka_topic_partition_list_destroy(seek);
+        drop_pending(s);
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -91,6 +143,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 sl_info(LOGGER, "%s-%d: assigned %d partition(s)", t->connector, t->id,
                         parts->cnt);
         } else {
+                forget_pending(s, rk, parts);
                 flush_and_commit(s, true);
                 if (t->plugin->sink_close && tps)
                         t->plugin->sink_close(t->state, tps, (size_t)parts->cnt);
@@ -176,56 +229,166 @@ static size_t message_headers(rd_kafka_message_t *m, sl_header_t **out) {
         return *out ? n : 0;
 }
 
-/* Convert and put one batch of messages; returns false when the task
- * failed. */
-static bool put_batch(sink_run_t *s, rd_kafka_message_t **msgs, size_t n) {
+/* A failed stage on message m: 1 to retry it later (retriable, budget
+ * left), 0 when the error handler skipped it (logged, maybe sent to the
+ * dead letter queue), < 0 when the task failed. */
+static int stage_failed(sink_run_t *s, rd_kafka_message_t *m, sl_stage_t stage,
+                        const char *cls, int rc, const char *msg) {
         sl_task_t *t = s->t;
-        sl_sink_record_t *recs = calloc(n, sizeof(*recs));
-        sl_json_t **nodes = calloc(n * 4, sizeof(*nodes));
+        int64_t now = sl_now_ms();
+        sl_errctx_t ctx = {.stage = stage, .class_name = cls, .err = rc, .message = msg,
+                           .consumed = m};
+
+        if (rc == SL_ERR_RETRIABLE) {
+                if (!s->first_fail)
+                        s->first_fail = now;
+                if (sl_errh_should_retry(t->errh, s->first_fail, ++s->attempts, now,
+                                         &s->retry_at)) {
+                        sl_debug(LOGGER, "%s-%d: %s failed (retrying, attempt %d): %s",
+                                 t->connector, t->id, sl_stage_name(stage), s->attempts, msg);
+                        return 1;
+                }
+        }
+        s->first_fail = 0;
+        s->attempts = 0;
+        return sl_errh_report(t->errh, &ctx) ? 0 : -1;
+}
+
+/* What one put holds per message: converted data, the transformed copy
+ * and header views; freed after the put. */
+typedef struct put_slot {
+        sl_json_t *nodes[4];
+        sl_header_t *headers;
+        sl_xrecord_t x;
+        sl_xheaders_t xh;
+        bool transformed;
+} put_slot_t;
+
+static void slot_clear(put_slot_t *p) {
+        for (int k = 0; k < 4; k++)
+                sl_json_free(p->nodes[k]);
+        free(p->headers);
+        if (p->transformed) {
+                sl_xheaders_free(&p->xh);
+                sl_xrecord_clear(&p->x);
+        }
+        memset(p, 0, sizeof(*p));
+}
+
+/* Converts (and transforms) message m into rec: 0 (rec ready), 2 (the
+ * record is skipped or filtered: nothing to put), 1 (retry later), < 0
+ * (the task failed). */
+static int build_record(sink_run_t *s, rd_kafka_message_t *m, put_slot_t *p,
+                        sl_sink_record_t *rec) {
+        sl_task_t *t = s->t;
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        rd_kafka_timestamp_type_t tstype;
         char err[1024] = "";
-        bool ok = recs && nodes;
+        int rc;
 
+        rec->topic = topic;
+        rec->partition = m->partition;
+        rec->offset = m->offset;
+        rec->timestamp = rd_kafka_message_timestamp(m, &tstype);
+        rec->header_cnt = message_headers(m, &p->headers);
+        rec->headers = p->headers;
+        rc = sl_converter_to_data(t->key_conv, topic, m->key, m->key_len, &p->nodes[0],
+                                  &p->nodes[1], err, sizeof(err));
+        if (rc != 0) {
+                rc = stage_failed(s, m, SL_STAGE_KEY_CONVERTER,
+                                  sl_errh_converter_class(t->errh, true), rc, err);
+                return rc == 0 ? 2 : rc;
+        }
+        rc = sl_converter_to_data(t->value_conv, topic, m->payload, m->len, &p->nodes[2],
+                                  &p->nodes[3], err, sizeof(err));
+        if (rc != 0) {
+                rc = stage_failed(s, m, SL_STAGE_VALUE_CONVERTER,
+                                  sl_errh_converter_class(t->errh, false), rc, err);
+                return rc == 0 ? 2 : rc;
+        }
+        rec->key = (sl_data_t){p->nodes[0], p->nodes[1]};
+        rec->value = (sl_data_t){p->nodes[2], p->nodes[3]};
+        if (t->chain) {
+                sl_recview_t v = {topic, m->partition, &rec->key, &rec->value,
+                                  rec->timestamp, rec->headers, rec->header_cnt};
+                if (!sl_task_chain_touches(t->chain, &v))
+                        return 0;
+                p->transformed = true;
+                if (sl_task_xrecord_fill(&p->x, &v) != 0) {
+                        sl_task_fail(t, "Out of memory");
+                        return -1;
+                }
+                rc = sl_xchain_apply(t->chain, &p->x, err, sizeof(err));
+                if (rc == 1)
+                        return 2;
+                if (rc < 0) {
+                        rc = stage_failed(s, m, SL_STAGE_TRANSFORMATION,
+                                          sl_xchain_failed_class(t->chain), rc, err);
+                        return rc == 0 ? 2 : rc;
+                }
+                if (sl_xheaders_view(&p->xh, &p->x) != 0) {
+                        sl_task_fail(t, "Out of memory");
+                        return -1;
+                }
+                /* the consumed position stays the message's own */
+                rec->topic = p->x.topic;
+                rec->partition = p->x.partition < 0 ? m->partition : p->x.partition;
+                rec->timestamp = p->x.timestamp;
+                rec->key = (sl_data_t){p->x.key_schema, p->x.key};
+                rec->value = (sl_data_t){p->x.value_schema, p->x.value};
+                rec->headers = p->xh.hs;
+                rec->header_cnt = p->xh.n;
+        }
+        s->first_fail = 0;
+        s->attempts = 0;
+        return 0;
+}
+
+/* Converts and puts the messages not put yet (s->msgs[next..n)). Stops
+ * early at a message whose conversion is to be retried; returns false
+ * when the task failed. */
+static bool put_batch(sink_run_t *s) {
+        sl_task_t *t = s->t;
+        rd_kafka_message_t **msgs = s->msgs + s->next;
+        size_t n = s->n - s->next, nrec = 0, done = 0;
+        sl_sink_record_t *recs = calloc(n, sizeof(*recs));
+        put_slot_t *slots = calloc(n, sizeof(*slots));
+        char err[1024] = "";
+        bool ok = recs && slots;
+
+        if (!ok)
+                sl_task_fail(t, "Out of memory");
         for (size_t i = 0; ok && i < n; i++) {
-                rd_kafka_message_t *m = msgs[i];
-                const char *topic = rd_kafka_topic_name(m->rkt);
-                rd_kafka_timestamp_type_t tstype;
+                int rc;
 
-                recs[i].topic = topic;
-                sl_task_track_topic(t, topic);
-                recs[i].partition = m->partition;
-                recs[i].offset = m->offset;
-                recs[i].timestamp = rd_kafka_message_timestamp(m, &tstype);
-                recs[i].header_cnt = message_headers(m, (sl_header_t **)&recs[i].headers);
-                if (sl_converter_to_data(t->key_conv, topic, m->key, m->key_len, &nodes[4 * i],
-                                         &nodes[4 * i + 1], err, sizeof(err)) != 0 ||
-                    sl_converter_to_data(t->value_conv, topic, m->payload, m->len,
-                                         &nodes[4 * i + 2], &nodes[4 * i + 3], err,
-                                         sizeof(err)) != 0) {
-                        sl_task_fail(t, "Tolerance exceeded in error handler: %s "
-                                        "(topic %s partition %d offset %lld)",
-                                     err, topic, (int)m->partition, (long long)m->offset);
+                sl_task_track_topic(t, rd_kafka_topic_name(msgs[i]->rkt));
+                rc = build_record(s, msgs[i], &slots[nrec], &recs[nrec]);
+                if (rc == 1)
+                        break;
+                if (rc < 0) {
                         ok = false;
                         break;
                 }
-                recs[i].key.schema = nodes[4 * i];
-                recs[i].key.value = nodes[4 * i + 1];
-                recs[i].value.schema = nodes[4 * i + 2];
-                recs[i].value.value = nodes[4 * i + 3];
+                done++;
+                if (rc == 2)
+                        slot_clear(&slots[nrec]);
+                else
+                        nrec++;
         }
-        if (ok && t->plugin->sink_put(t->state, recs, n, err, sizeof(err)) != 0) {
+        if (ok && nrec > 0 && t->plugin->sink_put(t->state, recs, nrec, err, sizeof(err)) != 0) {
                 sl_task_fail(t, "%s", *err ? err : "sink put failed");
                 ok = false;
         }
-        if (ok)
-                for (size_t i = 0; i < n; i++)
-                        position_set(s, recs[i].topic, recs[i].partition, recs[i].offset + 1);
-        if (!recs || !nodes)
-                sl_task_fail(t, "Out of memory");
-        for (size_t i = 0; nodes && i < n * 4; i++)
-                sl_json_free(nodes[i]);
-        for (size_t i = 0; recs && i < n; i++)
-                free((void *)recs[i].headers);
-        free(nodes);
+        if (ok) {
+                /* skipped and filtered records are done with too */
+                for (size_t i = 0; i < done; i++)
+                        position_set(s, rd_kafka_topic_name(msgs[i]->rkt), msgs[i]->partition,
+                                     msgs[i]->offset + 1);
+                s->next += done;
+        }
+        for (size_t i = 0; slots && i < n; i++)
+                slot_clear(&slots[i]);
+        free(slots);
         free(recs);
         return ok;
 }
@@ -251,21 +414,42 @@ static size_t consume_some(sink_run_t *s, rd_kafka_message_t **msgs) {
         return n;
 }
 
+static void drop_pending(sink_run_t *s) {
+        for (size_t i = s->next; i < s->n; i++)
+                rd_kafka_message_destroy(s->msgs[i]);
+        s->n = s->next = 0;
+        s->first_fail = s->attempts = 0;
+}
+
 int sl_sink_task_step(void *task) {
         sl_task_t *t = task;
         sink_run_t *s = t->sink;
-        size_t n;
         bool ok = true;
+        int did = 0;
 
         if (t->finished)
                 return 0;
         apply_pause(s);
         atomic_store(&t->status, s->paused_applied ? SL_STATE_PAUSED : SL_STATE_RUNNING);
-        n = consume_some(s, s->msgs);
-        if (n > 0)
-                ok = put_batch(s, s->msgs, n);
-        for (size_t i = 0; i < n; i++)
-                rd_kafka_message_destroy(s->msgs[i]);
+        if (s->next < s->n) {
+                /* a retriable failure holds the rest of the batch back */
+                if (sl_now_ms() >= s->retry_at) {
+                        ok = put_batch(s);
+                        did = 1;
+                }
+        } else {
+                s->n = consume_some(s, s->msgs);
+                s->next = 0;
+                if (s->n > 0) {
+                        ok = put_batch(s);
+                        did = 1;
+                }
+        }
+        if (s->next == s->n) {
+                for (size_t i = 0; i < s->n; i++)
+                        rd_kafka_message_destroy(s->msgs[i]);
+                s->n = s->next = 0;
+        }
         if (!ok || s->failed) {
                 s->failed = true;
                 t->finished = true;
@@ -275,7 +459,7 @@ int sl_sink_task_step(void *task) {
                 flush_and_commit(s, false);
                 t->last_commit = sl_now_ms();
         }
-        return n > 0;
+        return did;
 }
 
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -363,6 +547,7 @@ void sl_sink_task_close(sl_task_t *t) {
 
         if (!s)
                 return;
+        drop_pending(s);
         if (t->rk) {
                 /* commit what was put before leaving the group */
                 s->closing = true;

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "worker/task_int.h"
-#include "transform/chain.h"
+#include "worker/errors.h"
+#include "worker/task_xform.h"
+
+#define LOGGER "source-batch"
 
 enum slice_kind { SLICE_NULL = 0, SLICE_BORROWED, SLICE_ARENA };
 
@@ -45,6 +48,11 @@ struct sl_source_batch {
         atomic_bool failed;
         atomic_bool done;
         sl_source_batch_t *next;
+        /* records waiting for a retriable failure to pass, in order */
+        sl_xrecord_t *deferred;
+        size_t ndeferred, deferred_next, deferred_cap;
+        int64_t first_fail, retry_at;
+        int attempts;
 };
 
 sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records) {
@@ -85,6 +93,9 @@ void sl_source_batch_destroy(sl_source_batch_t *b) {
                 if (b->recs[i].headers)
                         rd_kafka_headers_destroy(b->recs[i].headers);
         release_memory(b);
+        for (size_t i = b->deferred_next; i < b->ndeferred; i++)
+                sl_xrecord_clear(&b->deferred[i]);
+        free(b->deferred);
         sl_json_free(b->partition);
         sl_json_free(b->offset);
         free(b);
@@ -97,19 +108,21 @@ static void batch_unref(sl_source_batch_t *b) {
         }
 }
 
+/* Converts d into out: 0, or the converter's error (errstr in
+ * t->convert_err). */
 static int convert(sl_source_batch_t *b, sl_converter_t *c, const char *topic,
                    const sl_data_t *d, slice_t *out) {
         const void *ptr;
         size_t len;
         bool borrowed;
         sl_task_t *t = b->task;
+        int rc;
 
         sl_buf_reset(&b->scratch);
-        if (sl_converter_from_data(c, topic, d, &b->scratch, &ptr, &len, &borrowed,
-                                   t->convert_err, sizeof(t->convert_err)) != 0) {
-                t->convert_failed = true;
-                return SL_ERR_CONVERT;
-        }
+        rc = sl_converter_from_data(c, topic, d, &b->scratch, &ptr, &len, &borrowed,
+                                    t->convert_err, sizeof(t->convert_err));
+        if (rc != 0)
+                return rc;
         memset(out, 0, sizeof(*out));
         if (!ptr)
                 return 0;
@@ -124,115 +137,39 @@ static int convert(sl_source_batch_t *b, sl_converter_t *c, const char *topic,
         return sl_buf_append(&b->arena, ptr, len);
 }
 
-static int add_record(sl_source_batch_t *b, const sl_source_record_t *rec);
+/* A failed stage: 1 to retry the record later (retriable, budget left),
+ * 0 when the error handler skipped it, < 0 when the task failed. */
+static int stage_failed(sl_source_batch_t *b, const sl_source_record_t *rec, sl_stage_t stage,
+                        const char *cls, int rc) {
+        sl_task_t *t = b->task;
+        int64_t now = sl_now_ms();
+        sl_errctx_t ctx = {.stage = stage, .class_name = cls, .err = rc,
+                           .message = t->convert_err, .source = rec};
 
-/* Header values as Connect data: the plugin's bytes, or whatever a
- * transform made of them. */
-static int transformed_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
-        sl_xrecord_t x = {0};
-        sl_source_record_t out;
-        sl_header_t *hs = NULL;
-        sl_buf_t *bufs = NULL;
-        char err[sizeof(b->task->convert_err)];
-        int rc;
-
-        x.topic = strdup(rec->topic);
-        x.partition = rec->partition;
-        x.key_schema = rec->key.schema ? sl_json_dup(rec->key.schema) : NULL;
-        x.key = rec->key.value ? sl_json_dup(rec->key.value) : NULL;
-        x.value_schema = rec->value.schema ? sl_json_dup(rec->value.schema) : NULL;
-        x.value = rec->value.value ? sl_json_dup(rec->value.value) : NULL;
-        x.timestamp = rec->timestamp > 0 ? rec->timestamp : -1;
-        for (size_t i = 0; i < rec->header_cnt; i++)
-                sl_xrecord_add_header(&x, rec->headers[i].key, NULL,
-                                      rec->headers[i].value
-                                              ? sl_json_bytes(rec->headers[i].value,
-                                                              rec->headers[i].value_len)
-                                              : NULL);
-        rc = sl_xchain_apply(b->task->chain, &x, err, sizeof(err));
-        if (rc == 1) { /* filtered out: nothing to produce */
-                rc = 0;
-                goto out;
-        }
-        if (rc < 0) {
-                snprintf(b->task->convert_err, sizeof(b->task->convert_err), "%s", err);
-                b->task->convert_failed = true;
-                rc = SL_ERR_CONVERT;
-                goto out;
-        }
-        memset(&out, 0, sizeof(out));
-        out.topic = x.topic;
-        out.partition = x.partition;
-        out.key = (sl_data_t){x.key_schema, x.key};
-        out.value = (sl_data_t){x.value_schema, x.value};
-        out.timestamp = x.timestamp < 0 ? 0 : x.timestamp;
-        hs = calloc(x.header_cnt + 1, sizeof(*hs));
-        bufs = calloc(x.header_cnt + 1, sizeof(*bufs));
-        for (size_t i = 0; i < x.header_cnt; i++) {
-                const sl_json_t *v = x.headers[i].value;
-                hs[i].key = x.headers[i].key;
-                if (!v || v->type == SL_JSON_NULL)
-                        continue;
-                if (v->type == SL_JSON_BYTES || v->type == SL_JSON_STRING) {
-                        hs[i].value = v->u.str.ptr;
-                        hs[i].value_len = v->u.str.len;
-                } else { /* SimpleHeaderConverter writes other values as text */
-                        sl_data_t d = {x.headers[i].schema, v};
-                        sl_data_to_string(&d, &bufs[i]);
-                        hs[i].value = bufs[i].data ? bufs[i].data : "";
-                        hs[i].value_len = bufs[i].len;
+        if (rc == SL_ERR_RETRIABLE) {
+                if (!b->first_fail)
+                        b->first_fail = now;
+                if (sl_errh_should_retry(t->errh, b->first_fail, ++b->attempts, now,
+                                         &b->retry_at)) {
+                        sl_debug(LOGGER, "%s-%d: %s failed (retrying, attempt %d): %s",
+                                 t->connector, t->id, sl_stage_name(stage), b->attempts,
+                                 t->convert_err);
+                        return 1;
                 }
         }
-        out.headers = hs;
-        out.header_cnt = x.header_cnt;
-        b->force_copy = true;
-        rc = add_record(b, &out);
-        b->force_copy = false;
-out:
-        for (size_t i = 0; bufs && i < x.header_cnt; i++)
-                sl_buf_free(&bufs[i]);
-        free(bufs);
-        free(hs);
-        sl_xrecord_clear(&x);
-        return rc;
+        b->first_fail = 0;
+        b->attempts = 0;
+        if (sl_errh_report(t->errh, &ctx))
+                return 0;
+        t->convert_failed = true;
+        return SL_ERR_CONVERT;
 }
 
-int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
-        if (b->task->chain && rec->topic && b->n < b->max) {
-                /* a read-only view for the predicates: records no step
-                 * touches keep the zero-copy path */
-                sl_xheader_t hv[16];
-                sl_json_t bv[16];
-                sl_xrecord_t view = {
-                        .topic = (char *)rec->topic,
-                        .partition = rec->partition,
-                        .key_schema = (sl_json_t *)rec->key.schema,
-                        .key = (sl_json_t *)rec->key.value,
-                        .value_schema = (sl_json_t *)rec->value.schema,
-                        .value = (sl_json_t *)rec->value.value,
-                        .timestamp = rec->timestamp > 0 ? rec->timestamp : -1,
-                };
-                bool touched;
-
-                if (rec->header_cnt > 16)
-                        return transformed_add(b, rec);
-                for (size_t i = 0; i < rec->header_cnt; i++) {
-                        bv[i] = SL_JSON_BYTES_REF(rec->headers[i].value,
-                                                  rec->headers[i].value_len);
-                        hv[i] = (sl_xheader_t){(char *)rec->headers[i].key, NULL,
-                                               rec->headers[i].value ? &bv[i] : NULL};
-                }
-                view.headers = hv;
-                view.header_cnt = rec->header_cnt;
-                touched = sl_xchain_touches(b->task->chain, &view);
-                if (touched)
-                        return transformed_add(b, rec);
-        }
-        return add_record(b, rec);
-}
-
+/* Converts and stores one record: 0 (stored), 1 (retry later), < 0. */
 static int add_record(sl_source_batch_t *b, const sl_source_record_t *rec) {
         rec_t *r;
+        int rc;
+        size_t arena_len = b->arena.len;
 
         if (b->n >= b->max)
                 return SL_ERR_STATE;
@@ -252,9 +189,20 @@ static int add_record(sl_source_batch_t *b, const sl_source_record_t *rec) {
         }
         r->partition = rec->partition < 0 ? RD_KAFKA_PARTITION_UA : rec->partition;
         r->timestamp = rec->timestamp;
-        if (convert(b, b->task->key_conv, rec->topic, &rec->key, &r->key) != 0 ||
-            convert(b, b->task->value_conv, rec->topic, &rec->value, &r->value) != 0)
-                return SL_ERR_CONVERT;
+        if ((rc = convert(b, b->task->key_conv, rec->topic, &rec->key, &r->key)) != 0) {
+                b->arena.len = arena_len;
+                return rc == SL_ERR_NOMEM ? rc
+                                          : stage_failed(b, rec, SL_STAGE_KEY_CONVERTER,
+                                                         sl_errh_converter_class(b->task->errh, true),
+                                                         rc);
+        }
+        if ((rc = convert(b, b->task->value_conv, rec->topic, &rec->value, &r->value)) != 0) {
+                b->arena.len = arena_len;
+                return rc == SL_ERR_NOMEM ? rc
+                                          : stage_failed(b, rec, SL_STAGE_VALUE_CONVERTER,
+                                                         sl_errh_converter_class(b->task->errh, false),
+                                                         rc);
+        }
         if (rec->header_cnt > 0) {
                 r->headers = rd_kafka_headers_new(rec->header_cnt);
                 for (size_t i = 0; i < rec->header_cnt; i++)
@@ -262,8 +210,146 @@ static int add_record(sl_source_batch_t *b, const sl_source_record_t *rec) {
                                             rec->headers[i].value,
                                             (ssize_t)rec->headers[i].value_len);
         }
+        b->first_fail = 0;
+        b->attempts = 0;
         b->n++;
         return 0;
+}
+
+/* Runs the chain on a copy of rec, then stores the result (copied: the
+ * transformed record dies here). */
+static int transformed_add(sl_source_batch_t *b, const sl_source_record_t *rec,
+                           const sl_recview_t *view) {
+        sl_xrecord_t x;
+        sl_source_record_t out;
+        sl_xheaders_t xh = {0};
+        char err[sizeof(b->task->convert_err)];
+        int rc;
+
+        if (sl_task_xrecord_fill(&x, view) != 0) {
+                rc = SL_ERR_NOMEM;
+                goto out;
+        }
+        rc = sl_xchain_apply(b->task->chain, &x, err, sizeof(err));
+        if (rc == 1) { /* filtered out: nothing to produce */
+                rc = 0;
+                goto out;
+        }
+        if (rc < 0) {
+                snprintf(b->task->convert_err, sizeof(b->task->convert_err), "%s", err);
+                rc = stage_failed(b, rec, SL_STAGE_TRANSFORMATION,
+                                  sl_xchain_failed_class(b->task->chain), rc);
+                goto out;
+        }
+        if ((rc = sl_xheaders_view(&xh, &x)) != 0)
+                goto out;
+        memset(&out, 0, sizeof(out));
+        out.topic = x.topic;
+        out.partition = x.partition;
+        out.key = (sl_data_t){x.key_schema, x.key};
+        out.value = (sl_data_t){x.value_schema, x.value};
+        out.timestamp = x.timestamp < 0 ? 0 : x.timestamp;
+        out.headers = xh.hs;
+        out.header_cnt = xh.n;
+        b->force_copy = true;
+        rc = add_record(b, &out);
+        b->force_copy = false;
+out:
+        sl_xheaders_free(&xh);
+        sl_xrecord_clear(&x);
+        return rc;
+}
+
+/* 0 (stored or skipped), 1 (retry later), < 0 (the task failed). */
+static int add_one(sl_source_batch_t *b, const sl_source_record_t *rec) {
+        if (b->task->chain && rec->topic) {
+                sl_recview_t v = {rec->topic, rec->partition, &rec->key, &rec->value,
+                                  rec->timestamp, rec->headers, rec->header_cnt};
+                if (sl_task_chain_touches(b->task->chain, &v))
+                        return transformed_add(b, rec, &v);
+        }
+        return add_record(b, rec);
+}
+
+/* Keeps a copy of rec to add once the failing service is back; records
+ * after it wait behind it so their order holds. */
+static int defer(sl_source_batch_t *b, const sl_source_record_t *rec) {
+        sl_recview_t v = {rec->topic, rec->partition, &rec->key, &rec->value,
+                          rec->timestamp, rec->headers, rec->header_cnt};
+        sl_xrecord_t *d;
+
+        if (b->ndeferred == b->deferred_cap) {
+                size_t cap = b->deferred_cap ? 2 * b->deferred_cap : 16;
+                d = realloc(b->deferred, cap * sizeof(*d));
+                if (!d)
+                        return SL_ERR_NOMEM;
+                b->deferred = d;
+                b->deferred_cap = cap;
+        }
+        d = &b->deferred[b->ndeferred];
+        if (sl_task_xrecord_fill(d, &v) != 0) {
+                sl_xrecord_clear(d);
+                return SL_ERR_NOMEM;
+        }
+        b->ndeferred++;
+        return 0;
+}
+
+int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
+        int rc;
+
+        if (b->task->convert_failed)
+                return SL_ERR_CONVERT;
+        if (b->n + (b->ndeferred - b->deferred_next) >= b->max)
+                return SL_ERR_STATE;
+        if (b->ndeferred > b->deferred_next)
+                return defer(b, rec);
+        rc = add_one(b, rec);
+        if (rc == 1)
+                return defer(b, rec);
+        return rc;
+}
+
+/* Adds the deferred records once their retry is due: true when none is
+ * left (the batch may be produced), false while one still waits or the
+ * task failed. */
+static bool resolve_deferred(sl_source_batch_t *b) {
+        if (b->deferred_next == b->ndeferred)
+                return true;
+        if (b->task->convert_failed || sl_now_ms() < b->retry_at)
+                return false;
+        while (b->deferred_next < b->ndeferred) {
+                sl_xrecord_t *x = &b->deferred[b->deferred_next];
+                sl_xheaders_t xh = {0};
+                sl_source_record_t rec = {
+                        .topic = x->topic,
+                        .partition = x->partition,
+                        .key = {x->key_schema, x->key},
+                        .value = {x->value_schema, x->value},
+                        .timestamp = x->timestamp < 0 ? 0 : x->timestamp,
+                };
+                int rc;
+
+                if (sl_xheaders_view(&xh, x) != 0)
+                        return false;
+                rec.headers = xh.hs;
+                rec.header_cnt = xh.n;
+                b->force_copy = true;
+                rc = add_one(b, &rec);
+                b->force_copy = false;
+                sl_xheaders_free(&xh);
+                if (rc == 1)
+                        return false;
+                if (rc < 0) {
+                        if (!b->task->convert_failed)
+                                sl_task_fail(b->task, "Cannot add a record: %s", sl_err2str(rc));
+                        b->task->convert_failed = true;
+                        return false;
+                }
+                sl_xrecord_clear(x);
+                b->deferred_next++;
+        }
+        return true;
 }
 
 int sl_source_batch_set_offset(sl_source_batch_t *b, const sl_json_t *source_partition,
@@ -298,11 +384,11 @@ size_t sl_source_batch_count(const sl_source_batch_t *b) {
 }
 
 size_t sl_source_batch_room(const sl_source_batch_t *b) {
-        return b->max - b->n;
+        return b->max - b->n - (b->ndeferred - b->deferred_next);
 }
 
 bool sl_source_batch_empty(const sl_source_batch_t *b) {
-        return b->n == 0 && !b->offset;
+        return b->n == 0 && b->ndeferred == 0 && !b->offset;
 }
 
 bool sl_source_batch_done(const sl_source_batch_t *b) {
@@ -360,7 +446,7 @@ size_t sl_source_batch_produce(sl_source_batch_t *b) {
         size_t handle_off = SIZE_MAX;
         rd_kafka_topic_t *handle = NULL;
 
-        if (b->handed_over)
+        if (b->handed_over || !resolve_deferred(b))
                 return 0;
         while (b->next_rec < b->n) {
                 rec_t *r = &b->recs[b->next_rec];
@@ -432,8 +518,19 @@ void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
         (void)rk;
         (void)opaque;
 
-        if (m->err)
-                fail_batch(b, "Unrecoverable exception from producer send callback: %s",
-                           rd_kafka_err2str(m->err));
+        if (m->err) {
+                /* KIP-779: errors.tolerance=all skips records the producer
+                 * could not send (logged, offsets still advance) */
+                sl_task_t *t = b->task;
+                sl_errctx_t ctx = {.stage = SL_STAGE_KAFKA_PRODUCE,
+                                   .class_name = "org.apache.kafka.clients.producer.KafkaProducer",
+                                   .err = SL_ERR_KAFKA,
+                                   .message = rd_kafka_err2str(m->err),
+                                   .topic = rd_kafka_topic_name(m->rkt),
+                                   .partition = m->partition};
+                if (!sl_errh_tolerates_all(t->errh) || !sl_errh_report(t->errh, &ctx))
+                        fail_batch(b, "Unrecoverable exception from producer send callback: %s",
+                                   rd_kafka_err2str(m->err));
+        }
         batch_unref(b);
 }

@@ -136,9 +136,8 @@ static int poll_plugin(sl_task_t *t) {
                 return -1;
         }
         n = t->plugin->source_poll(t->state, b, err, sizeof(err));
-        if (t->convert_failed) {
+        if (t->convert_failed) { /* the error handler failed the task */
                 sl_source_batch_destroy(b);
-                sl_task_fail(t, "Tolerance exceeded in error handler: %s", t->convert_err);
                 return -1;
         }
         if (n < 0) {
@@ -175,6 +174,12 @@ int sl_source_task_step(void *task) {
         }
         if (t->pending) {
                 did += sl_source_batch_produce(t->pending) > 0;
+                if (t->convert_failed) { /* a deferred record failed for good */
+                        sl_source_batch_abandon(t->pending);
+                        t->pending = NULL;
+                        t->finished = true;
+                        return 1;
+                }
                 if (sl_source_batch_produced_all(t->pending))
                         t->pending = NULL;
         }

@@ -91,7 +91,7 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                 sl_task_fail(t, "%s", err);
                 return t;
         }
-        if (plugin->type == SL_CONNECTOR_SOURCE && sl_strmap_get(t->config, "transforms") &&
+        if (sl_strmap_get(t->config, "transforms") &&
             strspn(sl_strmap_get(t->config, "transforms"), " ,") !=
                     strlen(sl_strmap_get(t->config, "transforms"))) {
                 sl_config_errors_t *errs = sl_config_errors_new();
@@ -104,6 +104,11 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                         return t;
                 }
                 sl_config_errors_destroy(errs);
+        }
+        t->errh = sl_errh_new(t, t->config, plugin->type == SL_CONNECTOR_SINK, err, sizeof(err));
+        if (!t->errh) {
+                sl_task_fail(t, "%s", err);
+                return t;
         }
         rc = plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_open(t) : sl_sink_task_open(t);
         if (rc != 0)
@@ -141,6 +146,7 @@ void sl_task_stop(sl_task_t *t) {
         sl_converter_destroy(t->key_conv);
         sl_converter_destroy(t->value_conv);
         sl_xchain_destroy(t->chain);
+        sl_errh_destroy(t->errh);
         sl_strmap_destroy(t->config);
         free(t->connector);
         free(t->trace);

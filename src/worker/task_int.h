@@ -8,6 +8,7 @@
 
 #include "shard/shard.h"
 #include "worker/task.h"
+#include "worker/errors.h"
 
 typedef struct sl_source_batch sl_source_batch_t;
 typedef struct sink_run sink_run_t;
@@ -29,7 +30,8 @@ struct sl_task_ctx {
         pthread_mutex_t lock; /* trace */
         char *trace;
         sl_converter_t *key_conv, *value_conv;
-        struct sl_xchain *chain; /* source: transforms, NULL when none */
+        struct sl_xchain *chain; /* transforms, NULL when none */
+        struct sl_errh *errh;    /* errors.* handling */
         pthread_mutex_t topics_lock;
         sl_strmap_t *topics; /* active topics */
         char *last_topic;    /* task thread only: skips the lock */

@@ -81,7 +81,7 @@ def test_sink_converter_error_fails_task_and_commits_nothing(
     st = w.wait_state("strict", "RUNNING", "FAILED", timeout=60)
     trace = st["tasks"][0]["trace"]
     assert "Converting byte[] to Kafka Connect data failed" in trace
-    assert "offset 0" in trace
+    assert "partition=0, offset=0" in trace
     assert not out.exists() or out.read_bytes() == b""
     r = w.put("/connectors/strict/stop")
     assert r.status_code == 204

@@ -115,14 +115,3 @@ def test_bad_transform_configs_are_400_under_their_keys(worker, mock_broker,
                                         "config": {**base, **extra}})
         assert r.status_code == 400, (extra, r.status_code, r.text)
         assert needle in r.json()["message"], (extra, r.text)
-
-
-def test_sink_transforms_refused_clearly(worker, mock_broker, tmp_path):
-    mb = mock_broker("t:1")
-    w = worker.start({"bootstrap.servers": mb.bootstrap})
-    cfg = file_sink_config(tmp_path / "out.txt", "t", **{
-        "transforms": "r", "transforms.r.type": "RegexRouter",
-        "transforms.r.regex": "t", "transforms.r.replacement": "u"})
-    r = w.post("/connectors", json={"name": "snk", "config": cfg})
-    assert r.status_code == 400, r.text
-    assert "not supported for sink connectors" in r.json()["message"], r.text
