@@ -8,6 +8,7 @@
 #include "config/props.h"
 #include "herder/herder.h"
 #include "rest/rest.h"
+#include "schemareg/sr.h"
 #include "worker/worker.h"
 
 #define LOGGER "main"
@@ -31,6 +32,7 @@ typedef struct runtime {
         sl_worker_t *w;
         sl_herder_t *h;
         sl_rest_t *rest;
+        sl_sr_t *sr; /* the schema registry, when enabled */
         bool joined; /* distributed: the herder joined the cluster */
 } runtime_t;
 
@@ -58,6 +60,14 @@ static int runtime_start(runtime_t *rt, const char *props_path, bool distributed
                 fprintf(stderr, "sluice: REST server: %s\n", err);
                 return -1;
         }
+        if (sl_config_bool(sl_worker_config(rt->w), "schema.registry.enable", true)) {
+                rt->sr = sl_sr_topic_new(rt->w, err, sizeof(err));
+                if (!rt->sr) {
+                        fprintf(stderr, "sluice: schema registry: %s\n", err);
+                        return -1;
+                }
+                sl_sr_rest_attach(rt->sr, rt->rest);
+        }
         /* the worker id (and, distributed, the URL others use) needs the port */
         sl_worker_set_rest_port(rt->w, sl_rest_port(rt->rest));
         sl_info(LOGGER, "REST server listening on port %d (worker id %s)", sl_rest_port(rt->rest),
@@ -69,6 +79,7 @@ static int runtime_start(runtime_t *rt, const char *props_path, bool distributed
 static int runtime_stop(runtime_t *rt, int rc) {
         if (rt->rest)
                 sl_rest_stop(rt->rest);
+        sl_sr_destroy(rt->sr); /* after REST: no request is using it */
         if (rt->joined)
                 sl_herder_stop_distributed(rt->h);
         sl_herder_destroy(rt->h);

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,10 @@ struct sl_rest {
         sl_herder_t *h;
         struct MHD_Daemon *d;
         int port;
+        /* the other API (sl_rest_set_handler); fn is published last */
+        const char *const *prefixes;
+        sl_rest_handler_t *_Atomic fn;
+        void *opaque;
         /* MHD only reports why it failed to start through its logger. */
         pthread_mutex_t log_lock;
         char start_err[256];
@@ -250,13 +255,97 @@ static double elapsed_ms(const struct timespec *start)
                (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/* ------------------------------------------------------------ handler */
+
+void sl_rest_set_handler(sl_rest_t *r, const char *const *prefixes, sl_rest_handler_t *fn,
+                         void *opaque)
+{
+        r->prefixes = prefixes;
+        r->opaque = opaque;
+        atomic_store(&r->fn, fn);
+}
+
+static bool handler_claims(const sl_rest_t *rest, const char *url)
+{
+        size_t n;
+
+        while (*url == '/')
+                url++;
+        n = strcspn(url, "/");
+        for (const char *const *p = rest->prefixes; p && *p; p++) {
+                if (strlen(*p) == n && strncmp(url, *p, n) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+        sl_rest_request_t *q = cls;
+
+        (void)kind;
+        if (key && q->nquery < SL_REST_MAX_QUERY) {
+                q->qkey[q->nquery] = key;
+                q->qval[q->nquery++] = value;
+        }
+        return MHD_YES;
+}
+
+static enum MHD_Result respond_handler(sl_rest_t *rest, sl_rest_handler_t *fn,
+                                       struct MHD_Connection *conn,
+                                       const char *method, const char *url,
+                                       rest_req_t *req)
+{
+        sl_rest_request_t q = {0};
+        sl_rest_response_t resp = {0};
+        struct MHD_Response *mr;
+        size_t len;
+        int ret;
+
+        q.method = strcmp(method, "HEAD") == 0 ? "GET" : method;
+        q.path = url;
+        q.body = req->body.data ? req->body.data : "";
+        q.body_len = req->body.len;
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &q);
+        if (req->too_large || req->nomem) {
+                resp.status = req->too_large ? 413 : 500;
+                resp.body = strdup(req->too_large
+                                   ? "{\"error_code\":413,\"message\":\"Request body too large\"}"
+                                   : "{\"error_code\":500,\"message\":\"Out of memory\"}");
+        } else {
+                fn(rest->opaque, &q, &resp);
+        }
+        if (resp.status < 100 || resp.status > 599)
+                resp.status = 500;
+        len = resp.body ? strlen(resp.body) : 0;
+        mr = MHD_create_response_from_buffer(len, len ? resp.body : (void *)"",
+                                             len ? MHD_RESPMEM_MUST_COPY
+                                                 : MHD_RESPMEM_PERSISTENT);
+        free(resp.body);
+        if (!mr)
+                return MHD_NO;
+        if (len)
+                MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                        resp.content_type ? resp.content_type
+                                                          : "application/json");
+        ret = MHD_queue_response(conn, (unsigned)resp.status, mr);
+        MHD_destroy_response(mr);
+        sl_debug(REST_LOGGER, "%s %s %d %.3f ms", method, url, resp.status,
+                 elapsed_ms(&req->start));
+        return ret == MHD_YES ? MHD_YES : MHD_NO;
+}
+
 static enum MHD_Result respond(sl_rest_t *rest, struct MHD_Connection *conn,
                                const char *method, const char *url,
                                rest_req_t *req)
 {
+        sl_rest_handler_t *fn = atomic_load(&rest->fn);
         sl_reply_t r = {0};
         int ret;
 
+        if (fn && handler_claims(rest, url))
+                return respond_handler(rest, fn, conn, method, url, req);
         if (req->too_large)
                 sl_reply_error(&r, 413, "Request body too large");
         else if (req->nomem)

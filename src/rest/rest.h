@@ -15,4 +15,33 @@ sl_rest_t *sl_rest_start(sl_herder_t *h, const char *listeners, char *errstr,
 int sl_rest_port(const sl_rest_t *r); /* the bound port */
 void sl_rest_stop(sl_rest_t *r);
 
+/* A second API on the same listener (the schema registry): requests whose
+ * first path segment is one of a handler's prefixes go to it instead of
+ * Connect's routes, and it renders its own bodies and error codes. */
+#define SL_REST_MAX_QUERY 32
+
+typedef struct sl_rest_request {
+        const char *method; /* HEAD arrives as GET */
+        const char *path;   /* still percent-encoded, without the query */
+        const char *body;
+        size_t body_len;
+        size_t nquery; /* query arguments as sent (MHD made '+' a space) */
+        const char *qkey[SL_REST_MAX_QUERY];
+        const char *qval[SL_REST_MAX_QUERY]; /* NULL for "?key" */
+} sl_rest_request_t;
+
+typedef struct sl_rest_response {
+        int status;
+        char *body;               /* malloc'd, sent as is; NULL = empty */
+        const char *content_type; /* static; NULL = application/json */
+} sl_rest_response_t;
+
+typedef void(sl_rest_handler_t)(void *opaque, const sl_rest_request_t *req,
+                                sl_rest_response_t *resp);
+
+/* prefixes: NULL-terminated, must outlive r. One handler per server; set
+ * it right after sl_rest_start (requests before that see Connect's 404). */
+void sl_rest_set_handler(sl_rest_t *r, const char *const *prefixes, sl_rest_handler_t *fn,
+                         void *opaque);
+
 #endif

@@ -86,6 +86,9 @@ void sl_sr_set_timeout(sl_sr_t *sr, int timeout_ms);
  * here): 0, or SL_SR_STORE_ERROR / SL_SR_TIMEOUT when it cannot, in which
  * case the next call tries again. */
 int sl_sr_ready(sl_sr_t *sr, char *errstr, size_t errstr_size);
+/* The same, but always reads up to the log's current end, so a read sees
+ * what other workers wrote before it (one watermark query per call). */
+int sl_sr_sync(sl_sr_t *sr, char *errstr, size_t errstr_size);
 
 /* Subject names, ascending; deleted: also subjects whose versions are all
  * soft-deleted. *outp = JSON array of strings. */
@@ -123,7 +126,8 @@ int sl_sr_config_get(sl_sr_t *sr, const char *subject, bool default_to_global,
  * of subject, NULL = global. */
 int sl_sr_config_set(sl_sr_t *sr, const char *subject, const char *level, char *errstr,
                      size_t errstr_size);
-/* Drops subject's own level; *levelp = the level it had. */
+/* Drops subject's own level (NULL: the global one goes back to BACKWARD);
+ * *levelp = the level it had. */
 int sl_sr_config_delete(sl_sr_t *sr, const char *subject, const char **levelp, char *errstr,
                         size_t errstr_size);
 /* Would schema be accepted after version (SL_SR_LATEST: against what the
@@ -133,5 +137,20 @@ int sl_sr_config_delete(sl_sr_t *sr, const char *subject, const char **levelp, c
 int sl_sr_test_compat(sl_sr_t *sr, const char *subject, int32_t version, const char *schema,
                       bool *compatiblep, sl_json_t **messagesp, char *errstr,
                       size_t errstr_size);
+
+/* ---- In the sluice binary only (sr_topic.c, sr_rest.c). */
+
+struct sl_worker;
+struct sl_rest;
+
+/* A registry over the worker's schema.registry.topic. Nothing touches
+ * Kafka until the first operation: then the topic is created when missing
+ * (one partition, compacted) and read; a failed start is retried on the
+ * next operation. NULL and errstr on failure. */
+sl_sr_t *sl_sr_topic_new(struct sl_worker *w, char *errstr, size_t errstr_size);
+
+/* Serves Confluent's REST API for sr on rest's listener (/subjects,
+ * /schemas, /config, /compatibility, /mode). sr must outlive rest. */
+void sl_sr_rest_attach(sl_sr_t *sr, struct sl_rest *rest);
 
 #endif

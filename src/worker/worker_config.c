@@ -47,6 +47,15 @@ const sl_config_def_t sl_worker_config_defs[] = {
         {.name = "config.providers", .type = SL_CFG_LIST, .importance = SL_CFG_LOW,
          .group = G_COMMON,
          .documentation = "Config providers (env, file); both are enabled when unset."},
+        {.name = "schema.registry.enable", .type = SL_CFG_BOOLEAN, .default_value = "true",
+         .importance = SL_CFG_LOW, .group = G_REST,
+         .documentation = "Serve a Confluent Schema Registry compatible API (Avro) on the "
+                          "REST listener (/subjects, /schemas, /config, /compatibility, "
+                          "/mode). Its Kafka topic is only touched on the first request."},
+        {.name = "schema.registry.topic", .type = SL_CFG_STRING, .default_value = "_schemas",
+         .flags = SL_CFG_NONEMPTY, .importance = SL_CFG_LOW, .group = G_REST,
+         .documentation = "Compacted single-partition topic holding the registry's schemas "
+                          "and configs (Confluent's record format; created when missing)."},
         {.name = NULL},
 };
 
