@@ -14,6 +14,7 @@ static const sl_converter_ops_t *const converters[] = {
         &sl_conv_json_ops,
         &sl_conv_string_ops,
         &sl_conv_bytearray_ops,
+        &sl_conv_avro_ops,
         NULL,
 };
 
@@ -22,6 +23,7 @@ static const char *const class_names[] = {
         "org.apache.kafka.connect.json.JsonConverter",
         "org.apache.kafka.connect.storage.StringConverter",
         "org.apache.kafka.connect.converters.ByteArrayConverter",
+        "io.confluent.connect.avro.AvroConverter",
         NULL,
 };
 

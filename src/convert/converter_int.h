@@ -29,6 +29,7 @@ typedef struct sl_converter_ops {
 extern const sl_converter_ops_t sl_conv_json_ops;
 extern const sl_converter_ops_t sl_conv_string_ops;
 extern const sl_converter_ops_t sl_conv_bytearray_ops;
+extern const sl_converter_ops_t sl_conv_avro_ops;
 
 /* ---- schema helpers (converter.c) */
 

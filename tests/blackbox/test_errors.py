@@ -222,3 +222,90 @@ def test_source_transform_failure_tolerated_or_fails_task(worker, mock_broker, t
     assert "Tolerance exceeded in error handler" in trace, trace
     assert "TimestampConverter$Value" in trace, trace
     assert "where source record is" in trace, trace
+
+
+AVRO = "io.confluent.connect.avro.AvroConverter"
+
+
+class FakeRegistry:
+    """A Schema Registry stand-in on a fixed port, started late to play a
+    registry that was down: one string schema, id 1."""
+
+    def __init__(self, port):
+        import http.server
+        import threading
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def _send(self, body):
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):  # noqa: N802
+                self._send({"schema": '"string"'})
+
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._send({"id": 1})
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def avro_string(s):
+    """Confluent wire format of an Avro "string" under schema id 1."""
+    b = s.encode()
+    return b"\x00\x00\x00\x00\x01" + bytes([len(b) << 1]) + b
+
+
+def test_retriable_registry_outage_is_retried_then_succeeds(worker, mock_broker, tmp_path):
+    from conftest import free_port
+    import time
+    port = free_port()
+    mb = mock_broker("in:1", "out:1")
+    produce(mb.bootstrap, "in", [avro_string("hello"), avro_string("world")])
+    src = tmp_path / "in.txt"
+    src.write_text("one\ntwo\nthree\n")
+    w = worker.start({"bootstrap.servers": mb.bootstrap})
+    reg = {"value.converter": AVRO,
+           "value.converter.schema.registry.url": f"http://127.0.0.1:{port}",
+           "errors.retry.timeout": "60000", "errors.retry.delay.max.ms": "500"}
+    out = tmp_path / "out.txt"
+    w.create("snk", file_sink_config(out, "in", **reg))
+    w.create("src", file_source_config(src, "out", **reg))
+    time.sleep(3)  # both tasks meet the outage and wait to retry
+    assert lines(out) == []
+    for n in ("snk", "src"):
+        assert w.status(n)["tasks"][0]["state"] == "RUNNING", w.status(n)
+    fake = FakeRegistry(port)
+    try:
+        wait_until(lambda: lines(out) == ["hello", "world"], 30, "sink after the outage")
+        recs = read_with_headers(mb.bootstrap, "out", 3)
+        assert [v for _, v, _ in recs] == [avro_string(x) for x in ("one", "two", "three")]
+    finally:
+        fake.stop()
+
+
+def test_retry_budget_spent_fails_task_with_retriable_cause(worker, mock_broker, tmp_path):
+    from conftest import free_port
+    mb = mock_broker("in:1")
+    produce(mb.bootstrap, "in", [avro_string("x")])
+    w = worker.start({"bootstrap.servers": mb.bootstrap})
+    w.create("snk", file_sink_config(tmp_path / "out.txt", "in", **{
+        "value.converter": AVRO,
+        "value.converter.schema.registry.url": f"http://127.0.0.1:{free_port()}",
+        "errors.retry.timeout": "1500", "errors.retry.delay.max.ms": "200"}))
+    st = w.wait_state("snk", "RUNNING", task_state="FAILED")
+    trace = st["tasks"][0]["trace"]
+    assert "Tolerance exceeded in error handler" in trace, trace
+    assert "RetriableException" in trace, trace

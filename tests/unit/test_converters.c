@@ -78,7 +78,7 @@ static void test_registry(void)
         int n = 0;
         for (; cls[n]; n++)
                 CHECK(sl_converter_known(cls[n]));
-        CHECK_INT(n, 3);
+        CHECK_INT(n, 4);
 
         sl_converter_t *c = mk("JsonConverter", NULL);
         CHECK(c != NULL);
