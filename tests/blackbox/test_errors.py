@@ -309,3 +309,27 @@ def test_retry_budget_spent_fails_task_with_retriable_cause(worker, mock_broker,
     trace = st["tasks"][0]["trace"]
     assert "Tolerance exceeded in error handler" in trace, trace
     assert "RetriableException" in trace, trace
+
+
+def test_source_tolerates_records_the_producer_rejects(worker, mock_broker, tmp_path):
+    """KIP-779: with errors.tolerance=all a record Kafka refuses for good
+    is logged and skipped; the task goes on and its offsets advance."""
+    mb = mock_broker("prod:1")
+    # the next produce request is rejected with MSG_SIZE_TOO_LARGE (10)
+    assert mb.control("err 0 10").startswith("OK")
+    w = worker.start({"bootstrap.servers": mb.bootstrap,
+                      "producer.enable.idempotence": "false"})
+    src = tmp_path / "in.txt"
+    src.write_text("lost-1\n")
+    w.create("src", file_source_config(src, "prod", **{
+        "errors.tolerance": "all", "errors.log.enable": "true"}))
+    wait_until(lambda: "Executing stage 'KAFKA_PRODUCE'" in w.log(), 30,
+               "the rejected record logged")
+    with open(src, "a") as f:
+        f.write("kept-2\n")
+    recs = read_with_headers(mb.bootstrap, "prod", 1)
+    assert recs[0][1] == b"kept-2"
+    assert w.status("src")["tasks"][0]["state"] == "RUNNING"
+    wait_until(lambda: w.get("/connectors/src/offsets").json()["offsets"] and
+               w.get("/connectors/src/offsets").json()["offsets"][0]["offset"]
+               ["position"] == 14, 30, "offset past both lines")
