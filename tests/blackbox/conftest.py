@@ -29,7 +29,7 @@ Fixtures
                   .log_tails(), .by_id(worker_id).
 
 Module-level helpers (import them with `from conftest import ...`):
-    produce, consume_all, consume_records, wait_until, read_lines,
+    produce, consume_all, consume_records, read_with_headers, wait_until, read_lines,
     write_properties, write_json, free_port
 """
 
@@ -268,6 +268,29 @@ def consume_records(bootstrap, topic, n, timeout=30, config=None):
         c.close()
     assert len(out) >= n, (f"only {len(out)} of {n} records read from "
                            f"{topic} in {timeout}s")
+    return out
+
+
+def read_with_headers(bootstrap, topic, n, timeout=30):
+    """(key, value, headers dict) of at least n records from the start."""
+    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
+
+    c = Consumer({"bootstrap.servers": bootstrap,
+                  "group.id": "t-" + uuid.uuid4().hex,
+                  "enable.auto.commit": False, "fetch.wait.max.ms": 10})
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    out = []
+    try:
+        def enough():
+            m = c.poll(0.2)
+            if m is not None and not m.error():
+                hs = {k: (v.decode() if v is not None else None)
+                      for k, v in (m.headers() or [])}
+                out.append((m.key(), m.value(), hs))
+            return len(out) >= n
+        wait_until(enough, timeout, f"{n} records on {topic}", interval=0)
+    finally:
+        c.close()
     return out
 
 

@@ -4,34 +4,11 @@ with a log line, or fails the task with a clear trace - never silently
 dropped."""
 
 import json
-import uuid
 
 from conftest import (file_sink_config, file_source_config, produce,
-                      read_lines, wait_until)
+                      read_lines, read_with_headers, wait_until)
 
 JSON = "org.apache.kafka.connect.json.JsonConverter"
-
-
-def read_with_headers(bootstrap, topic, n, timeout=30):
-    """(key, value, headers dict) of at least n records from the start."""
-    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
-    c = Consumer({"bootstrap.servers": bootstrap,
-                  "group.id": "t-" + uuid.uuid4().hex,
-                  "enable.auto.commit": False, "fetch.wait.max.ms": 10})
-    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    out = []
-    try:
-        def enough():
-            m = c.poll(0.2)
-            if m is not None and not m.error():
-                hs = {k: (v.decode() if v is not None else None)
-                      for k, v in (m.headers() or [])}
-                out.append((m.key(), m.value(), hs))
-            return len(out) >= n
-        wait_until(enough, timeout, f"{n} records on {topic}", interval=0)
-    finally:
-        c.close()
-    return out
 
 
 def lines(path):

@@ -3,28 +3,14 @@ config: transforms, transforms.<alias>.type/.predicate/.negate, predicates)."""
 
 import json
 
-from conftest import file_sink_config, file_source_config, wait_until
+from conftest import file_sink_config, file_source_config, read_with_headers, wait_until
 
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 
 
 def read_topic(bootstrap, topic, n, timeout=30):
     """(value, headers) of at least n records from the beginning."""
-    from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "t-reader",
-                  "enable.auto.commit": False, "fetch.wait.max.ms": 10})
-    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    out = []
-    try:
-        def enough():
-            m = c.poll(0.2)
-            if m is not None and not m.error():
-                out.append((m.value(), dict(m.headers() or [])))
-            return len(out) >= n
-        wait_until(enough, timeout, f"{n} records on {topic}", interval=0)
-    finally:
-        c.close()
-    return out
+    return [(v, h) for _, v, h in read_with_headers(bootstrap, topic, n, timeout)]
 
 
 def test_chain_reshapes_routes_and_tags_records(worker, mock_broker, tmp_path):
@@ -58,7 +44,7 @@ def test_chain_reshapes_routes_and_tags_records(worker, mock_broker, tmp_path):
     values = [json.loads(v) for v, _ in recs]
     assert values == [{"line": x, "src": "file"}
                       for x in ("a", "b", "skip-me", "c")], values
-    assert all(h.get("via") == b"sluice" for _, h in recs), recs
+    assert all(h.get("via") == "sluice" for _, h in recs), recs
 
 
 def test_filter_with_negated_predicate_drops_and_commits(worker, mock_broker,

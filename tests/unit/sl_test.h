@@ -29,6 +29,17 @@ static int sl_test_count;
                 }                                                              \
         } while (0)
 
+#define CHECK_CONTAINS(hay, needle)                                            \
+        do {                                                                   \
+                const char *_h = (hay), *_n = (needle);                        \
+                if (!_h || !strstr(_h, _n)) {                                  \
+                        fprintf(stderr, "%s:%d: \"%s\" does not contain "      \
+                                "\"%s\"\n", __FILE__, __LINE__,                \
+                                _h ? _h : "(null)", _n);                       \
+                        sl_test_failures++;                                    \
+                }                                                              \
+        } while (0)
+
 #define CHECK_INT(a, b)                                                        \
         do {                                                                   \
                 long long _a = (long long)(a), _b = (long long)(b);            \

@@ -6,21 +6,13 @@
 #include "convert/avro_data.h"
 #include "convert/conv_json.h"
 #include "sl_test.h"
+#include "sl_test_json.h"
 
 static char err[1024];
 static const sl_avro_opts_t META = {.connect_meta = true};
 static const sl_avro_opts_t NO_META = {.connect_meta = false};
 static const sl_avro_opts_t ENHANCED = {.connect_meta = true,
                                         .enhanced = true};
-
-static sl_json_t *js(const char *text)
-{
-        char perr[256];
-        sl_json_t *j = sl_json_parse(text, strlen(text), perr, sizeof(perr));
-        if (!j)
-                fprintf(stderr, "bad test JSON %s: %s\n", text, perr);
-        return j;
-}
 
 /* Avro schema text of a Connect schema (JSON), malloc'd; NULL on error. */
 static char *avro_of(const char *connect, const sl_avro_opts_t *o)

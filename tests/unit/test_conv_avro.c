@@ -13,19 +13,9 @@
 #include "convert/converter.h"
 #include "schemareg/sr.h"
 #include "sl_test.h"
+#include "sl_test_json.h"
 
 #define AVRO_CONV "io.confluent.connect.avro.AvroConverter"
-
-#define CHECK_CONTAINS(hay, needle)                                            \
-        do {                                                                   \
-                const char *_h = (hay), *_n = (needle);                        \
-                if (!_h || !strstr(_h, _n)) {                                  \
-                        fprintf(stderr, "%s:%d: \"%s\" does not contain "      \
-                                "\"%s\"\n", __FILE__, __LINE__,                \
-                                _h ? _h : "(null)", _n);                       \
-                        sl_test_failures++;                                    \
-                }                                                              \
-        } while (0)
 
 static char err[2048];
 
@@ -41,15 +31,6 @@ static const char *const ORDER_AVRO =
         "\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"qty\","
         "\"type\":{\"type\":\"int\",\"connect.type\":\"int8\"}}],"
         "\"connect.name\":\"shop.Order\"}";
-
-static sl_json_t *js(const char *text)
-{
-        char perr[256];
-        sl_json_t *j = sl_json_parse(text, strlen(text), perr, sizeof(perr));
-        if (!j)
-                fprintf(stderr, "bad test JSON %s: %s\n", text, perr);
-        return j;
-}
 
 /* New converter with settings given as key, value, ..., NULL. */
 static sl_converter_t *mk(bool is_key, ...)

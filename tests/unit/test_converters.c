@@ -3,6 +3,7 @@
 
 #include "convert/converter.h"
 #include "sl_test.h"
+#include "sl_test_json.h"
 
 #define JSON_CONV "org.apache.kafka.connect.json.JsonConverter"
 #define STRING_CONV "org.apache.kafka.connect.storage.StringConverter"
@@ -24,15 +25,6 @@ static sl_converter_t *mk(const char *cls, ...)
         sl_converter_t *c = sl_converter_new(cls, cfg, false, err, sizeof(err));
         sl_strmap_destroy(cfg);
         return c;
-}
-
-static sl_json_t *js(const char *text)
-{
-        char perr[256];
-        sl_json_t *j = sl_json_parse(text, strlen(text), perr, sizeof(perr));
-        if (!j)
-                fprintf(stderr, "bad test JSON %s: %s\n", text, perr);
-        return j;
 }
 
 /* from_data into a NUL-terminated copy (NULL for a tombstone). */

@@ -16,17 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK_CONTAINS(hay, needle)                                            \
-        do {                                                                   \
-                const char *_h = (hay), *_n = (needle);                        \
-                if (!_h || !strstr(_h, _n)) {                                  \
-                        fprintf(stderr, "%s:%d: \"%s\" does not contain "      \
-                                "\"%s\"\n", __FILE__, __LINE__,                \
-                                _h ? _h : "(null)", _n);                       \
-                        sl_test_failures++;                                    \
-                }                                                              \
-        } while (0)
-
 /* ------------------------------------------------------------- server */
 
 typedef enum srv_mode {
