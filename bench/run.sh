@@ -2,16 +2,16 @@
 # sluice vs kcat on the same mock broker and files: builds a release
 # (build-release/), then runs every scenario (see bench/README.md).
 #
-#   bench/run.sh            full run (~5 min on 2 cores, 3 runs per row)
+#   bench/run.sh            full run (~8 min on 2 cores, 3 runs per row)
 #   bench/run.sh --quick    smoke run (< 2 min)
 #
 # Other options go to bench/lib/bench.py: --reps N, --brokers N,
-# --only f2k,k2f,gen,rss, --work DIR. Environment: BENCH_WORK (work dir,
+# --only f2k,k2f,gen,rss,xform, --work DIR. Environment: BENCH_WORK (work dir,
 # default /tmp/sluice-bench), BENCH_BROKERS, BENCH_REPS, BENCH_ONLY,
 # BENCH_PLUGIN_PATH (plugin.path for the workers).
 #
-# Results: a table on stdout, bench/results/latest.{csv,txt,png} and a
-# dated copy of the CSV.
+# Results: a table on stdout, bench/results/latest.{csv,txt,png}, a dated
+# copy of the CSV and latest-xform.csv (xform-bench's own rows).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -30,7 +30,9 @@ done
 if [ ! -f build-release/build.ninja ]; then
   meson setup build-release --buildtype=release >&2
 fi
-ninja -C build-release sluice tools/mock-broker >&2
+# bench/xform-bench (the in-process transform benchmark) is not built by
+# default: name it.
+ninja -C build-release sluice tools/mock-broker bench/xform-bench >&2
 
 "$PY" bench/lib/bench.py --root "$ROOT" "$@"
 

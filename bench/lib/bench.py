@@ -14,6 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gendata  # noqa: E402
+import xform  # noqa: E402
 from harness import (POLL_S, BenchError, MockBroker, Worker,  # noqa: E402
                      proc_status_kib, wait_rusage)
 
@@ -92,6 +93,7 @@ class Bench:
         self.consume_topics = set()
         self.mock = None
         self.mock_rss = None
+        self.xform_csv = None  # xform-bench's own CSV, kept as latest-xform.csv
         try:
             from confluent_kafka import Consumer, TopicPartition
             self._ck = (Consumer, TopicPartition)
@@ -534,7 +536,7 @@ class Bench:
             have_datagen = any(p.get("class", "").split(".")[-1] in
                                ("DataGenSourceConnector", "DataGenSource")
                                for p in plugins)
-            if want("gen") and not have_datagen:
+            if (want("gen") or want("xform")) and not have_datagen:
                 self.note("DataGenSource is not listed by GET /connector-plugins "
                           "of this build: sluice's generator runs were skipped "
                           "(kcat rows only)")
@@ -560,6 +562,10 @@ class Bench:
                 log("memory")
                 self.idle_rss()
                 self.big_file(big_path, big_n)
+            if want("xform"):
+                log("transforms")
+                xform.micro(self, log)
+                xform.e2e(self, sets[0][0], sets[0][1], have_datagen, log)
             self.mock_rss = self.mock.rss_mib()
         finally:
             self.mock.stop()
@@ -629,7 +635,8 @@ class Bench:
                                        "quick" if self.args.quick else "full",
                                        self.reps, os.cpu_count()))
         for r in self.rows:
-            if r["note"]:
+            # in-process transform rows: their details are the table below
+            if r["note"] and not r.get("xform"):
                 what = " ".join(x for x in (
                     r["scenario"], size_label(r["size"]) if r["size"] else "",
                     r["codec"], r["tool"],
@@ -653,8 +660,14 @@ class Bench:
             "a pre-generated file of the same records that is already in the "
             "page cache",
         ] + self.notes]
+        if any(r.get("xform") for r in self.rows):
+            out.append("  - xform <case>: xform-bench in process (no broker): records "
+                       "through a source task's sl_source_batch_add with that "
+                       "transform chain; msgs/s = 10^9 / ns per record; CPU s is "
+                       "not sampled (the work runs on one thread: CPU ~ elapsed)")
         if self.mock_rss:
             out.append("  - mock broker RSS at the end: %.0f MiB" % self.mock_rss)
+        out += xform.table(self.rows)
         return "\n".join(out)
 
     def write_files(self, table):
@@ -684,6 +697,12 @@ class Bench:
                             fmt(r["first"], "%.3f"), fmt(r["steady"], "%.0f"),
                             fmt(r["ratio"], "%.3f"), r["note"]])
         shutil.copyfile(latest, os.path.join(res, "%s-%s.csv" % (stamp, mode)))
+        xcsv = os.path.join(res, "latest-xform.csv")
+        if self.xform_csv:
+            with open(xcsv, "w") as f:
+                f.write(self.xform_csv)
+        elif os.path.exists(xcsv):  # from an earlier run: not this one's
+            os.unlink(xcsv)
         with open(os.path.join(res, "latest.txt"), "w") as f:
             f.write(table + "\n")
         self.write_plot_data(os.path.join(res, "latest.dat"))
@@ -695,7 +714,9 @@ class Bench:
         groups = []
         for r in self.rows:
             key = (r["scenario"], r["size"], r["codec"])
-            if r["records"] and key not in groups:
+            # in-process rows (tens of millions per second) would flatten
+            # every other bar
+            if r["records"] and r.get("plot", True) and key not in groups:
                 groups.append(key)
         with open(path, "w") as f:
             f.write("# label sluice_shard1 sluice_shard2_or_default kcat (msgs/s)\n")
@@ -719,7 +740,7 @@ def main():
     ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "0")),
                     help="runs per row, median kept (default: 3 full, 1 quick)")
     ap.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""),
-                    help="comma list of f2k,k2f,gen,rss")
+                    help="comma list of f2k,k2f,gen,rss,xform")
     args = ap.parse_args()
     if args.reps < 0:
         ap.error("--reps must be >= 1")
