@@ -652,6 +652,9 @@ static int dec_decode(const sl_json_t *s, const sl_json_t *v, i128_t *unscaled,
         const char *sc = sl_json_object_get_str(sl_json_object_get(s, "parameters"), "scale");
         u128_t u;
 
+        /* set on every path: -O3 cannot see that DERR is negative */
+        *unscaled = 0;
+        *scale = 0;
         if (v->u.str.len > 16)
                 return DERR(e, n, "Decimal values wider than 16 bytes are not supported "
                                   "by Cast");
