@@ -404,18 +404,7 @@ static sl_task_t *task_new(const bench_case_t *c) {
 }
 
 static void task_free(sl_task_t *t) {
-        sl_converter_destroy(t->key_conv);
-        sl_converter_destroy(t->value_conv);
-        sl_xchain_destroy(t->chain);
-        sl_errh_destroy(t->errh);
-        sl_strmap_destroy(t->config);
-        free(t->connector);
-        free(t->trace);
-        free(t->last_topic);
-        sl_strmap_destroy(t->topics);
-        pthread_mutex_destroy(&t->topics_lock);
-        pthread_mutex_destroy(&t->lock);
-        free(t);
+        sl_task_release(t);
 }
 
 static void no_release(void *opaque) {

@@ -143,6 +143,10 @@ void sl_task_stop(sl_task_t *t) {
                 else
                         sl_sink_task_close(t);
         }
+        sl_task_release(t);
+}
+
+void sl_task_release(sl_task_t *t) {
         sl_converter_destroy(t->key_conv);
         sl_converter_destroy(t->value_conv);
         sl_xchain_destroy(t->chain);

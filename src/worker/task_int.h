@@ -53,6 +53,9 @@ struct sl_task_ctx {
 void sl_task_fail(sl_task_t *t, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 int64_t sl_now_ms(void);
+/* Frees what a task holds once its clients are gone (stop, or a harness
+ * that built the task itself). */
+void sl_task_release(sl_task_t *t);
 /* Source: the producer's handle for topic, cached for the next record. */
 rd_kafka_topic_t *sl_task_topic(sl_task_t *t, const char *topic);
 /* Record a topic as active (task thread). */
