@@ -8,6 +8,7 @@
  * Kafka's Values.parseString types it. */
 #include "transform/datefmt.h"
 #include "transform/transform.h"
+#include "util/utf8.h"
 
 #include <math.h>
 #include <regex.h>
@@ -22,16 +23,6 @@
 static bool is_digit(int c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_alnum(int c) { return is_digit(c) || is_alpha(c); }
-
-static int hexval(int c) {
-        if (is_digit(c))
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
 
 /* The Java class Kafka's messages name for a value ("found: ..."). */
 static const char *java_class(const sl_json_t *schema, const sl_json_t *v) {
@@ -193,9 +184,9 @@ static int put_cp(jtr_t *t, uint32_t cp) {
 
 static int hex_digits(jtr_t *t, int k, uint32_t *v) {
         for (int j = 0; j < k; j++) {
-                if (t->i >= t->n || hexval((unsigned char)t->p[t->i]) < 0)
+                if (t->i >= t->n || sl_hex_digit((unsigned char)t->p[t->i]) < 0)
                         return -1;
-                *v = *v * 16 + (uint32_t)hexval((unsigned char)t->p[t->i++]);
+                *v = *v * 16 + (uint32_t)sl_hex_digit((unsigned char)t->p[t->i++]);
         }
         return 0;
 }
@@ -226,8 +217,8 @@ static int tr_char_escape(jtr_t *t, int c, uint32_t *cp) {
                 if (t->i < t->n && p[t->i] == '{') {
                         int k = 0;
                         t->i++;
-                        for (; t->i < t->n && hexval((unsigned char)p[t->i]) >= 0 && v <= 0x10FFFF; k++)
-                                v = v * 16 + (uint32_t)hexval((unsigned char)p[t->i++]);
+                        for (; t->i < t->n && sl_hex_digit((unsigned char)p[t->i]) >= 0 && v <= 0x10FFFF; k++)
+                                v = v * 16 + (uint32_t)sl_hex_digit((unsigned char)p[t->i++]);
                         if (!k || v > 0x10FFFF || t->i >= t->n || p[t->i] != '}')
                                 return tr_fail(t, "Illegal hexadecimal escape sequence");
                         t->i++;
