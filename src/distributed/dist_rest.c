@@ -251,29 +251,8 @@ static sl_json_t *conn_status(sl_dist_t *d, sl_conn_t *c) {
         return o;
 }
 
-void sl_dist_connectors(sl_herder_t *h, bool expand_status, bool expand_info, sl_reply_t *r) {
-        sl_json_t *out;
-
-        pthread_mutex_lock(&h->lock);
-        if (!expand_status && !expand_info) {
-                out = sl_json_array();
-                for (size_t i = 0; i < h->n; i++)
-                        if (h->conns[i]->config && sl_strmap_count(h->conns[i]->config))
-                                sl_json_array_append(out, sl_json_string(h->conns[i]->name));
-        } else {
-                out = sl_json_object();
-                for (size_t i = 0; i < h->n; i++) {
-                        sl_json_t *e = sl_json_object();
-                        if (expand_info)
-                                sl_json_object_set(e, "info", sl_conn_info(h, h->conns[i]));
-                        if (expand_status)
-                                sl_json_object_set(e, "status", conn_status(h->dist, h->conns[i]));
-                        sl_json_object_set(out, h->conns[i]->name, e);
-                }
-        }
-        pthread_mutex_unlock(&h->lock);
-        r->status = 200;
-        r->body = out;
+sl_json_t *sl_dist_conn_status(sl_herder_t *h, sl_conn_t *c) {
+        return conn_status(h->dist, c);
 }
 
 void sl_dist_status(sl_herder_t *h, const char *name, sl_reply_t *r) {

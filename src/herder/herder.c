@@ -504,16 +504,15 @@ void sl_herder_health(sl_herder_t *h, sl_reply_t *r) {
 void sl_herder_connectors(sl_herder_t *h, bool expand_status, bool expand_info,
                           sl_reply_t *r) {
         sl_json_t *out;
-        if (h->dist) {
-                sl_dist_connectors(h, expand_status, expand_info, r);
-                return;
-        }
 
         pthread_mutex_lock(&h->lock);
         if (!expand_status && !expand_info) {
                 out = sl_json_array();
                 for (size_t i = 0; i < h->n; i++)
-                        sl_json_array_append(out, sl_json_string(h->conns[i]->name));
+                        /* distributed: only connectors the config topic holds */
+                        if (!h->dist ||
+                            (h->conns[i]->config && sl_strmap_count(h->conns[i]->config)))
+                                sl_json_array_append(out, sl_json_string(h->conns[i]->name));
         } else {
                 out = sl_json_object();
                 for (size_t i = 0; i < h->n; i++) {
@@ -521,7 +520,9 @@ void sl_herder_connectors(sl_herder_t *h, bool expand_status, bool expand_info,
                         if (expand_info)
                                 sl_json_object_set(e, "info", sl_conn_info(h, h->conns[i]));
                         if (expand_status)
-                                sl_json_object_set(e, "status", sl_conn_status(h, h->conns[i]));
+                                sl_json_object_set(e, "status",
+                                                   h->dist ? sl_dist_conn_status(h, h->conns[i])
+                                                           : sl_conn_status(h, h->conns[i]));
                         sl_json_object_set(out, h->conns[i]->name, e);
                 }
         }

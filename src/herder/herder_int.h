@@ -48,7 +48,8 @@ void sl_conn_free(sl_conn_t *c);
 void sl_dist_put_connector(sl_herder_t *h, const char *name, const sl_strmap_t *config,
                            sl_target_t initial, bool allow_update,
                            sl_reply_t *r); /* lock held */
-void sl_dist_connectors(sl_herder_t *h, bool expand_status, bool expand_info, sl_reply_t *r);
+/* A connector's status as the status topic tells it (h->lock held). */
+sl_json_t *sl_dist_conn_status(sl_herder_t *h, sl_conn_t *c);
 void sl_dist_status(sl_herder_t *h, const char *name, sl_reply_t *r);
 void sl_dist_task_status(sl_herder_t *h, const char *name, int task, sl_reply_t *r);
 void sl_dist_restart(sl_herder_t *h, const char *name, bool include_tasks, bool only_failed,
