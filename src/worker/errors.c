@@ -153,22 +153,38 @@ void sl_errh_destroy(sl_errh_t *h) {
         free(h);
 }
 
-bool sl_errh_should_retry(const sl_errh_t *h, int64_t first_ms, int attempt, int64_t now,
-                          int64_t *retry_at) {
+static bool should_retry(const sl_errh_t *h, sl_retry_t *r, int64_t now) {
         int64_t delay = RETRY_DELAY_MIN_MS;
 
-        if (!h || h->retry_timeout_ms == 0)
+        if (h->retry_timeout_ms == 0)
                 return false;
-        if (h->retry_timeout_ms > 0 && now >= first_ms + h->retry_timeout_ms)
+        if (h->retry_timeout_ms > 0 && now >= r->first_ms + h->retry_timeout_ms)
                 return false;
-        for (int i = 1; i < attempt && delay < h->retry_delay_max_ms; i++)
+        for (int i = 1; i < r->attempts && delay < h->retry_delay_max_ms; i++)
                 delay *= 2;
         if (delay > h->retry_delay_max_ms)
                 delay = h->retry_delay_max_ms;
-        *retry_at = now + delay;
-        if (h->retry_timeout_ms > 0 && *retry_at > first_ms + h->retry_timeout_ms)
-                *retry_at = first_ms + h->retry_timeout_ms;
+        r->retry_at = now + delay;
+        if (h->retry_timeout_ms > 0 && r->retry_at > r->first_ms + h->retry_timeout_ms)
+                r->retry_at = r->first_ms + h->retry_timeout_ms;
         return true;
+}
+
+int sl_errh_handle(sl_errh_t *h, sl_retry_t *r, const sl_errctx_t *ctx) {
+        if (ctx->err == SL_ERR_RETRIABLE) {
+                int64_t now = sl_now_ms();
+                if (!r->first_ms)
+                        r->first_ms = now;
+                r->attempts++;
+                if (should_retry(h, r, now)) {
+                        sl_debug(LOGGER, "%s-%d: %s failed (retrying, attempt %d): %s",
+                                 h->t->connector, h->t->id, sl_stage_name(ctx->stage),
+                                 r->attempts, ctx->message ? ctx->message : "");
+                        return 1;
+                }
+        }
+        memset(r, 0, sizeof(*r));
+        return sl_errh_report(h, ctx) ? 0 : -1;
 }
 
 static const char *exception_class(const sl_errctx_t *c) {
@@ -180,7 +196,7 @@ static const char *exception_class(const sl_errctx_t *c) {
 }
 
 /* Kafka's ProcessingContext.toString(includeMessage). */
-static void describe(const sl_errh_t *h, const sl_errctx_t *c, bool with_record, sl_buf_t *out) {
+static void describe(const sl_errctx_t *c, bool with_record, sl_buf_t *out) {
         sl_buf_printf(out, "Executing stage '%s' with class '%s'", sl_stage_name(c->stage),
                       c->class_name ? c->class_name : "null");
         if (with_record && c->consumed) {
@@ -213,7 +229,6 @@ static void describe(const sl_errh_t *h, const sl_errctx_t *c, bool with_record,
                 sl_buf_printf(out, ", where the record was sent to topic '%s'", c->topic);
         }
         sl_buf_putc(out, '.');
-        (void)h;
 }
 
 static void add_header(rd_kafka_headers_t *hs, const char *name, const char *value) {
@@ -253,7 +268,7 @@ static int dlq_send(sl_errh_t *h, const sl_errctx_t *c) {
                            c->message ? c->message : "");
                 sl_buf_printf(&trace, "%s: %s\n\tat ", exception_class(c),
                               c->message ? c->message : "");
-                describe(h, c, false, &trace);
+                describe(c, false, &trace);
                 add_header(hs, "__connect.errors.exception.stacktrace",
                            trace.data ? trace.data : "");
                 sl_buf_free(&trace);
@@ -289,7 +304,7 @@ bool sl_errh_report(sl_errh_t *h, const sl_errctx_t *c) {
         bool ok;
 
         if (h->log_enable) {
-                describe(h, c, h->log_messages, &ctx);
+                describe(c, h->log_messages, &ctx);
                 sl_error(LOGGER, "Error encountered in task %s-%d. %s %s: %s", t->connector, t->id,
                          ctx.data, exception_class(c), c->message ? c->message : "");
                 sl_buf_reset(&ctx);
@@ -299,7 +314,7 @@ bool sl_errh_report(sl_errh_t *h, const sl_errctx_t *c) {
                 sl_task_fail(t, "%s", h->dlq_err);
                 ok = false;
         } else if (!ok) {
-                describe(h, c, true, &ctx);
+                describe(c, true, &ctx);
                 sl_task_fail(t, "Tolerance exceeded in error handler. %s\nCaused by: %s: %s",
                              ctx.data, exception_class(c), c->message ? c->message : "");
         }

@@ -48,11 +48,19 @@ sl_errh_t *sl_errh_new(sl_task_t *t, const sl_strmap_t *config, bool sink, char 
                        size_t errstr_size);
 void sl_errh_destroy(sl_errh_t *h);
 
-/* A retriable failure of one operation: true with *retry_at set (ms, the
- * exponential back-off capped at errors.retry.delay.max.ms) while the
- * retry budget started at first_ms lasts; false once it is spent. */
-bool sl_errh_should_retry(const sl_errh_t *h, int64_t first_ms, int attempt, int64_t now,
-                          int64_t *retry_at);
+/* Where a task stands in retrying the record it is stuck on (zeroed: no
+ * failure yet). */
+typedef struct sl_retry {
+        int64_t first_ms, retry_at;
+        int attempts;
+} sl_retry_t;
+
+/* A failed operation on one record: 1 when it is to be retried at
+ * r->retry_at (retriable, and the errors.retry.timeout budget started by
+ * its first failure lasts; back-off from 300 ms, doubling, capped at
+ * errors.retry.delay.max.ms), else what sl_errh_report decides: 0 (the
+ * record is skipped) or -1 (the task failed). r is reset unless retrying. */
+int sl_errh_handle(sl_errh_t *h, sl_retry_t *r, const sl_errctx_t *ctx);
 
 /* A failure that retries did not cure: logs it when errors.log.enable,
  * sends the consumed record to the dead letter queue when configured and

@@ -21,8 +21,7 @@ struct sink_run {
          * retry a retriable failure at retry_at) */
         rd_kafka_message_t **msgs;
         size_t n, next;
-        int64_t first_fail, retry_at;
-        int attempts;
+        sl_retry_t retry;
 };
 
 static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_partition_t **out) {
@@ -87,7 +86,12 @@ static void positions_remove(sink_run_t *s, const rd_kafka_topic_partition_list_
                                                   parts->elems[i].partition);
 }
 
-static void drop_pending(sink_run_t *s);
+static void drop_pending(sink_run_t *s) {
+        for (size_t i = s->next; i < s->n; i++)
+                rd_kafka_message_destroy(s->msgs[i]);
+        s->n = s->next = 0;
+        memset(&s->retry, 0, sizeof(s->retry));
+}
 
 /* Messages still waiting to be put when partitions go: those of revoked
  * partitions belong to the next owner; the others are read again from
@@ -234,24 +238,10 @@ static size_t message_headers(rd_kafka_message_t *m, sl_header_t **out) {
  * dead letter queue), < 0 when the task failed. */
 static int stage_failed(sink_run_t *s, rd_kafka_message_t *m, sl_stage_t stage,
                         const char *cls, int rc, const char *msg) {
-        sl_task_t *t = s->t;
-        int64_t now = sl_now_ms();
         sl_errctx_t ctx = {.stage = stage, .class_name = cls, .err = rc, .message = msg,
                            .consumed = m};
 
-        if (rc == SL_ERR_RETRIABLE) {
-                if (!s->first_fail)
-                        s->first_fail = now;
-                if (sl_errh_should_retry(t->errh, s->first_fail, ++s->attempts, now,
-                                         &s->retry_at)) {
-                        sl_debug(LOGGER, "%s-%d: %s failed (retrying, attempt %d): %s",
-                                 t->connector, t->id, sl_stage_name(stage), s->attempts, msg);
-                        return 1;
-                }
-        }
-        s->first_fail = 0;
-        s->attempts = 0;
-        return sl_errh_report(t->errh, &ctx) ? 0 : -1;
+        return sl_errh_handle(s->t->errh, &s->retry, &ctx);
 }
 
 /* What one put holds per message: converted data, the transformed copy
@@ -339,8 +329,7 @@ static int build_record(sink_run_t *s, rd_kafka_message_t *m, put_slot_t *p,
                 rec->headers = p->xh.hs;
                 rec->header_cnt = p->xh.n;
         }
-        s->first_fail = 0;
-        s->attempts = 0;
+        memset(&s->retry, 0, sizeof(s->retry));
         return 0;
 }
 
@@ -414,13 +403,6 @@ static size_t consume_some(sink_run_t *s, rd_kafka_message_t **msgs) {
         return n;
 }
 
-static void drop_pending(sink_run_t *s) {
-        for (size_t i = s->next; i < s->n; i++)
-                rd_kafka_message_destroy(s->msgs[i]);
-        s->n = s->next = 0;
-        s->first_fail = s->attempts = 0;
-}
-
 int sl_sink_task_step(void *task) {
         sl_task_t *t = task;
         sink_run_t *s = t->sink;
@@ -433,7 +415,7 @@ int sl_sink_task_step(void *task) {
         atomic_store(&t->status, s->paused_applied ? SL_STATE_PAUSED : SL_STATE_RUNNING);
         if (s->next < s->n) {
                 /* a retriable failure holds the rest of the batch back */
-                if (sl_now_ms() >= s->retry_at) {
+                if (sl_now_ms() >= s->retry.retry_at) {
                         ok = put_batch(s);
                         did = 1;
                 }

@@ -8,8 +8,6 @@
 #include "worker/errors.h"
 #include "worker/task_xform.h"
 
-#define LOGGER "source-batch"
-
 enum slice_kind { SLICE_NULL = 0, SLICE_BORROWED, SLICE_ARENA };
 
 typedef struct slice {
@@ -51,8 +49,7 @@ struct sl_source_batch {
         /* records waiting for a retriable failure to pass, in order */
         sl_xrecord_t *deferred;
         size_t ndeferred, deferred_next, deferred_cap;
-        int64_t first_fail, retry_at;
-        int attempts;
+        sl_retry_t retry;
 };
 
 sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records) {
@@ -142,27 +139,15 @@ static int convert(sl_source_batch_t *b, sl_converter_t *c, const char *topic,
 static int stage_failed(sl_source_batch_t *b, const sl_source_record_t *rec, sl_stage_t stage,
                         const char *cls, int rc) {
         sl_task_t *t = b->task;
-        int64_t now = sl_now_ms();
         sl_errctx_t ctx = {.stage = stage, .class_name = cls, .err = rc,
                            .message = t->convert_err, .source = rec};
 
-        if (rc == SL_ERR_RETRIABLE) {
-                if (!b->first_fail)
-                        b->first_fail = now;
-                if (sl_errh_should_retry(t->errh, b->first_fail, ++b->attempts, now,
-                                         &b->retry_at)) {
-                        sl_debug(LOGGER, "%s-%d: %s failed (retrying, attempt %d): %s",
-                                 t->connector, t->id, sl_stage_name(stage), b->attempts,
-                                 t->convert_err);
-                        return 1;
-                }
+        rc = sl_errh_handle(t->errh, &b->retry, &ctx);
+        if (rc < 0) {
+                t->convert_failed = true;
+                return SL_ERR_CONVERT;
         }
-        b->first_fail = 0;
-        b->attempts = 0;
-        if (sl_errh_report(t->errh, &ctx))
-                return 0;
-        t->convert_failed = true;
-        return SL_ERR_CONVERT;
+        return rc;
 }
 
 /* Converts and stores one record: 0 (stored), 1 (retry later), < 0. */
@@ -210,8 +195,7 @@ static int add_record(sl_source_batch_t *b, const sl_source_record_t *rec) {
                                             rec->headers[i].value,
                                             (ssize_t)rec->headers[i].value_len);
         }
-        b->first_fail = 0;
-        b->attempts = 0;
+        memset(&b->retry, 0, sizeof(b->retry));
         b->n++;
         return 0;
 }
@@ -316,7 +300,7 @@ int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
 static bool resolve_deferred(sl_source_batch_t *b) {
         if (b->deferred_next == b->ndeferred)
                 return true;
-        if (b->task->convert_failed || sl_now_ms() < b->retry_at)
+        if (b->task->convert_failed || sl_now_ms() < b->retry.retry_at)
                 return false;
         while (b->deferred_next < b->ndeferred) {
                 sl_xrecord_t *x = &b->deferred[b->deferred_next];
