@@ -111,6 +111,17 @@ static int find_pred(sl_xchain_t *c, const char *alias, char **aliases) {
         return -1;
 }
 
+/* A .type key names a known class; else Kafka's error under the key. */
+static bool type_found(sl_config_errors_t *errs, const char *key, const char *cls, bool found) {
+        if (!cls || !*cls)
+                sl_config_error_add(errs, key, "Missing required configuration \"%s\" which "
+                                               "has no default value.", key);
+        else if (!found)
+                sl_config_error_add(errs, key, "Invalid value %s for configuration %s: Class %s "
+                                               "could not be found.", cls, key, cls);
+        return cls && *cls && found;
+}
+
 sl_xchain_t *sl_xchain_new(const sl_strmap_t *config, sl_config_errors_t *errs) {
         sl_xchain_t *c = calloc(1, sizeof(*c));
         char **taliases = NULL, **paliases = NULL;
@@ -131,17 +142,8 @@ sl_xchain_t *sl_xchain_new(const sl_strmap_t *config, sl_config_errors_t *errs) 
                 cls = sl_strmap_get(config, key);
                 def = sl_predicate_find(cls);
                 c->npred++;
-                if (!cls || !*cls) {
-                        sl_config_error_add(errs, key, "Missing required configuration \"%s\" "
-                                                       "which has no default value.", key);
+                if (!type_found(errs, key, cls, def != NULL))
                         continue;
-                }
-                if (!def) {
-                        sl_config_error_add(errs, key, "Invalid value %s for configuration %s: "
-                                                       "Class %s could not be found.",
-                                            cls, key, cls);
-                        continue;
-                }
                 snprintf(key, sizeof(key), "predicates.%s.", paliases[i]);
                 sub = sub_config(config, key, def->config ? def->config : no_keys, errs);
                 if (!sub)
@@ -161,17 +163,8 @@ sl_xchain_t *sl_xchain_new(const sl_strmap_t *config, sl_config_errors_t *errs) 
                 snprintf(key, sizeof(key), "transforms.%s.type", taliases[i]);
                 cls = sl_strmap_get(config, key);
                 def = sl_transform_find(cls);
-                if (!cls || !*cls) {
-                        sl_config_error_add(errs, key, "Missing required configuration \"%s\" "
-                                                       "which has no default value.", key);
+                if (!type_found(errs, key, cls, def != NULL))
                         continue;
-                }
-                if (!def) {
-                        sl_config_error_add(errs, key, "Invalid value %s for configuration %s: "
-                                                       "Class %s could not be found.",
-                                            cls, key, cls);
-                        continue;
-                }
                 snprintf(key, sizeof(key), "transforms.%s.predicate", taliases[i]);
                 pname = sl_strmap_get(config, key);
                 if (pname && *pname) {
