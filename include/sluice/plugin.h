@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define SL_PLUGIN_ABI_VERSION 1
+#define SL_PLUGIN_ABI_VERSION 2
 #define SL_PLUGINS_SYMBOL "sl_plugins"
 
 /* ------------------------------------------------------ config tables */
@@ -181,6 +181,13 @@ int64_t sl_task_offset_long(sl_task_ctx_t *ctx, const sl_json_t *source_partitio
                             const char *key, int64_t def);
 /* True when the task should return from a blocking poll soon. */
 bool sl_task_stopping(const sl_task_ctx_t *ctx);
+/* Sinks, from sink_open: start consuming tp at offset instead of the
+ * group's committed offset (Kafka's SinkTaskContext.offset()), for sinks
+ * that keep their own offsets next to the data they write. 0, or
+ * SL_ERR_STATE outside sink_open / SL_ERR_NOT_FOUND for a partition the
+ * open did not name. */
+int sl_task_sink_seek(sl_task_ctx_t *ctx, const char *topic, int32_t partition,
+                      int64_t offset);
 
 /* ------------------------------------------------------------------- IO */
 
@@ -209,6 +216,19 @@ ssize_t sl_task_read(sl_task_ctx_t *ctx, int fd, sl_iobuf_t *buf, size_t buf_off
 ssize_t sl_task_writev(sl_task_ctx_t *ctx, int fd, const struct iovec *iov, int iovcnt);
 /* fdatasync through the shard's ring. 0 or -errno. */
 int sl_task_fdatasync(sl_task_ctx_t *ctx, int fd);
+
+/* TCP sockets. On a shard, connect/send/recv are io_uring operations on
+ * its ring; elsewhere (task_start, tests with ctx NULL) system calls. Each
+ * call is bounded by timeout_ms (<= 0: no bound) and returns -ETIMEDOUT
+ * when it runs out. Close the fd with close(2). */
+/* A connected, non-blocking TCP socket to host:port (a numeric address or
+ * a name resolved with getaddrinfo), or -errno. */
+int sl_task_connect(sl_task_ctx_t *ctx, const char *host, int port, int timeout_ms);
+/* Send all of iov: the total length or -errno (-EPIPE, -ECONNRESET...). */
+ssize_t sl_task_send(sl_task_ctx_t *ctx, int fd, const struct iovec *iov, int iovcnt,
+                     int timeout_ms);
+/* Receive up to len bytes: a count > 0, 0 when the peer closed, or -errno. */
+ssize_t sl_task_recv(sl_task_ctx_t *ctx, int fd, void *buf, size_t len, int timeout_ms);
 
 /* ---------------------------------------------------------- the plugin */
 
@@ -259,6 +279,22 @@ typedef struct sl_connector_plugin {
                          size_t cnt);
         int (*sink_close)(void *state, const sl_topic_partition_t *tps,
                           size_t cnt);
+        /* Sink, optional (Kafka's preCommit): after a successful flush the
+         * host offers the offsets it is about to commit (next offset to
+         * consume per partition); the plugin may lower an offset to what
+         * it has really made durable, or set it to -1 to commit nothing
+         * for that partition. Sinks that buffer past a flush (object
+         * stores rotating files by size or time) use this. */
+        void (*sink_precommit)(void *state, sl_topic_partition_t *tps, size_t cnt);
+        /* Source, optional (Kafka's commitRecord, per batch): called on the
+         * task's thread once every record of a batch has been delivered,
+         * before its offset is committed, with the batch's source
+         * partition/offset and, for each topic-partition the batch wrote
+         * to, the Kafka offset of the last record written there. Mirrors
+         * use it to record upstream->downstream offset pairs. */
+        void (*source_delivered)(void *state, const sl_json_t *source_partition,
+                                 const sl_json_t *source_offset,
+                                 const sl_topic_partition_t *written, size_t cnt);
 } sl_connector_plugin_t;
 
 #ifdef __cplusplus

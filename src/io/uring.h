@@ -38,4 +38,12 @@ ssize_t sl_uring_writev(sl_uring_t *u, int fd, const struct iovec *iov,
 /* fsync(2), or fdatasync(2) when datasync. 0 or -errno. */
 int sl_uring_fsync(sl_uring_t *u, int fd, bool datasync);
 
+/* TCP sockets (uring_net.c), the engine of sl_task_connect/send/recv:
+ * IORING_OP_CONNECT/SEND(MSG)/RECV linked to a timeout on u, or system
+ * calls with poll(2) when u is NULL. Same results as those. */
+int sl_net_connect(sl_uring_t *u, const char *host, int port, int timeout_ms);
+ssize_t sl_net_send(sl_uring_t *u, int fd, const struct iovec *iov, int iovcnt,
+                    int timeout_ms);
+ssize_t sl_net_recv(sl_uring_t *u, int fd, void *buf, size_t len, int timeout_ms);
+
 #endif

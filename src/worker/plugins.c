@@ -9,6 +9,10 @@
 
 #include "datagen/datagen.h"
 #include "file/file.h"
+#include "http/http.h"
+#include "mirror/mirror.h"
+#include "postgres/postgres.h"
+#include "s3/s3.h"
 
 #define LOGGER "plugins"
 
@@ -16,6 +20,14 @@ static const sl_connector_plugin_t *const builtin_plugins[] = {
         &sl_file_source_plugin,
         &sl_file_sink_plugin,
         &sl_datagen_source_plugin,
+        &sl_http_sink_plugin,
+        &sl_s3_sink_plugin,
+        &sl_s3_source_plugin,
+        &sl_jdbc_source_plugin,
+        &sl_jdbc_sink_plugin,
+        &sl_pg_cdc_source_plugin,
+        &sl_mirror_source_plugin,
+        &sl_mirror_checkpoint_plugin,
         NULL,
 };
 

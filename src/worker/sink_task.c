@@ -22,6 +22,9 @@ struct sink_run {
         rd_kafka_message_t **msgs;
         size_t n, next;
         sl_retry_t retry;
+        /* during sink_open: the partitions being assigned, whose start
+         * offsets sl_task_sink_seek may set */
+        rd_kafka_topic_partition_list_t *opening;
 };
 
 static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_partition_t **out) {
@@ -31,6 +34,24 @@ static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_par
                 (*out)[i].partition = l->elems[i].partition;
                 (*out)[i].offset = l->elems[i].offset;
         }
+}
+
+/* The plugin's say on what is durable (preCommit): offsets it lowers are
+ * committed lower, those it sets below 0 not at all. */
+static void precommit(sl_task_t *t, rd_kafka_topic_partition_list_t *commit) {
+        sl_topic_partition_t *tps = NULL;
+
+        tps_from_list(commit, &tps);
+        if (!tps)
+                return;
+        t->plugin->sink_precommit(t->state, tps, (size_t)commit->cnt);
+        for (int i = commit->cnt - 1; i >= 0; i--) {
+                if (tps[i].offset < 0)
+                        rd_kafka_topic_partition_list_del_by_idx(commit, i);
+                else if (tps[i].offset < commit->elems[i].offset)
+                        commit->elems[i].offset = tps[i].offset;
+        }
+        free(tps);
 }
 
 /* Flush the plugin, then commit what it has made durable. A sync commit
@@ -70,6 +91,8 @@ static int flush_and_commit(sink_run_t *s, bool sync) {
                         rd_kafka_topic_partition_list_add(commit, s->positions->elems[i].topic,
                                                           s->positions->elems[i].partition)
                                 ->offset = s->positions->elems[i].offset;
+        if (t->plugin->sink_precommit && commit->cnt > 0)
+                precommit(t, commit);
         if (commit->cnt > 0) {
                 kerr = rd_kafka_commit(t->rk, commit, !(sync && !s->closing));
                 if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -136,8 +159,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         rd_kafka_topic_partition_list_add(s->positions, parts->elems[i].topic,
                                                           parts->elems[i].partition)
                                 ->offset = RD_KAFKA_OFFSET_INVALID;
-                if (t->plugin->sink_open && tps)
+                if (t->plugin->sink_open && tps) {
+                        s->opening = parts;
                         t->plugin->sink_open(t->state, tps, (size_t)parts->cnt);
+                        s->opening = NULL;
+                }
                 if (cooperative)
                         rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
                 else
@@ -158,6 +184,19 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         rd_kafka_assign(rk, NULL);
         }
         free(tps);
+}
+
+int sl_task_sink_seek(sl_task_ctx_t *ctx, const char *topic, int32_t partition, int64_t offset) {
+        rd_kafka_topic_partition_t *p;
+
+        if (!ctx || !ctx->sink || !ctx->sink->opening)
+                return SL_ERR_STATE;
+        if (!(p = rd_kafka_topic_partition_list_find(ctx->sink->opening, topic, partition)))
+                return SL_ERR_NOT_FOUND;
+        p->offset = offset;
+        sl_debug(LOGGER, "%s-%d: %s-%d starts at offset %lld (set by the connector)",
+                 ctx->connector, ctx->id, topic, (int)partition, (long long)offset);
+        return 0;
 }
 
 static void position_set(sink_run_t *s, const char *topic, int32_t partition, int64_t next) {

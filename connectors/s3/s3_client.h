@@ -1,0 +1,95 @@
+/* S3 REST client (path-style, AWS Signature Version 4 with signed payload
+ * hashes) over one keep-alive sl_httpc connection, for the S3 sink and
+ * source connectors. Functions return 0 or a negative sl_err with errstr
+ * set: SL_ERR_NOT_FOUND for a missing key/upload (404 NoSuchKey /
+ * NoSuchUpload), SL_ERR_RETRIABLE for failures worth retrying (connection
+ * errors, timeouts, 500/503 SlowDown), SL_ERR_IO for other S3 errors
+ * (errstr carries S3's Code and Message, e.g. "S3 PUT bkt/k: 403
+ * SignatureDoesNotMatch: ..."). */
+#ifndef SL_CONNECTOR_S3_CLIENT_H
+#define SL_CONNECTOR_S3_CLIENT_H
+
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "sluice/plugin.h"
+
+typedef struct s3_client s3_client_t;
+
+typedef struct s3_conf {
+        const char *endpoint;   /* store.url: "http://host:port" */
+        const char *region;     /* s3.region, e.g. "us-east-1" */
+        const char *bucket;
+        const char *access_key; /* may contain ':' (Swift "test:tester") */
+        const char *secret_key;
+        int timeout_ms;         /* per socket operation */
+} s3_conf_t;
+
+typedef struct s3_object {
+        char *key;
+        int64_t size;
+        char *etag; /* with its quotes, as S3 returns it */
+} s3_object_t;
+
+typedef struct s3_upload {
+        char *key;
+        char *upload_id;
+} s3_upload_t;
+
+s3_client_t *s3_client_new(sl_task_ctx_t *ctx, const s3_conf_t *conf, char *errstr,
+                           size_t errstr_size);
+void s3_client_destroy(s3_client_t *c);
+
+int s3_put_object(s3_client_t *c, const char *key, const struct iovec *iov, int iovcnt,
+                  const char *content_type, char *errstr, size_t errstr_size);
+/* Appends the object's bytes [first, last] (inclusive; last < 0: to the
+ * end; first 0 and last -1: all of it) to out. */
+int s3_get_object(s3_client_t *c, const char *key, int64_t first, int64_t last,
+                  sl_buf_t *out, char *errstr, size_t errstr_size);
+int s3_head_object(s3_client_t *c, const char *key, int64_t *size, char *errstr,
+                   size_t errstr_size);
+int s3_delete_object(s3_client_t *c, const char *key, char *errstr, size_t errstr_size);
+/* 0 also when the bucket exists and is ours (BucketAlreadyOwnedByYou). */
+int s3_create_bucket(s3_client_t *c, char *errstr, size_t errstr_size);
+
+/* ListObjectsV2, one page of at most max_keys (<= 0: server default),
+ * in key order after start_after (NULL: from the start) or continuing
+ * from *token (in/out; NULL in or out when none/no more pages). */
+int s3_list_objects(s3_client_t *c, const char *prefix, const char *start_after,
+                    char **token, int max_keys, s3_object_t **objs, size_t *n,
+                    char *errstr, size_t errstr_size);
+void s3_objects_free(s3_object_t *objs, size_t n);
+
+/* Multipart upload. Parts are numbered from 1; all but the last must be at
+ * least 5 MiB. complete() takes the ETags upload_part returned, in part
+ * order. */
+int s3_mpu_create(s3_client_t *c, const char *key, const char *content_type,
+                  char **upload_id, char *errstr, size_t errstr_size);
+int s3_mpu_upload_part(s3_client_t *c, const char *key, const char *upload_id,
+                       int part_number, const struct iovec *iov, int iovcnt,
+                       char **etag, char *errstr, size_t errstr_size);
+int s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_id,
+                    char *const *etags, int nparts, char *errstr, size_t errstr_size);
+int s3_mpu_abort(s3_client_t *c, const char *key, const char *upload_id, char *errstr,
+                 size_t errstr_size);
+/* ListMultipartUploads under prefix (all pages). */
+int s3_mpu_list(s3_client_t *c, const char *prefix, s3_upload_t **ups, size_t *n,
+                char *errstr, size_t errstr_size);
+void s3_uploads_free(s3_upload_t *ups, size_t n);
+
+/* SigV4 pieces, exposed for unit tests against AWS's published examples.
+ * sha256 of data as 64 lower-case hex chars plus NUL. */
+void s3_sha256_hex(const struct iovec *iov, int iovcnt, char out[65]);
+/* The Authorization header value for a request. amz_date is
+ * "YYYYMMDDTHHMMSSZ"; headers are "name:value" lines already lower-cased,
+ * trimmed and sorted by name, joined with '\n' (host and x-amz-* included);
+ * signed_headers their names joined by ';'; query the canonical query
+ * string. Returns a malloc'd string or NULL. */
+char *s3_sigv4_authorization(const char *access_key, const char *secret_key,
+                             const char *region, const char *service,
+                             const char *amz_date, const char *method,
+                             const char *canonical_uri, const char *query,
+                             const char *headers, const char *signed_headers,
+                             const char *payload_hash);
+
+#endif
