@@ -30,6 +30,13 @@ typedef struct hold {
         void *opaque;
 } hold_t;
 
+/* The last offset delivered to one topic-partition (source_delivered). */
+typedef struct written {
+        char *topic;
+        int32_t partition;
+        int64_t offset;
+} written_t;
+
 struct sl_source_batch {
         sl_task_t *task;
         rec_t *recs;
@@ -50,6 +57,12 @@ struct sl_source_batch {
         sl_xrecord_t *deferred;
         size_t ndeferred, deferred_next, deferred_cap;
         sl_retry_t retry;
+        /* only for plugins with source_delivered: the hot path of the
+         * others pays one branch per delivery report */
+        bool track_written;
+        bool notified;
+        written_t *written;
+        size_t nwritten;
 };
 
 sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records) {
@@ -64,6 +77,7 @@ sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records) {
                 free(b);
                 return NULL;
         }
+        b->track_written = t->plugin && t->plugin->source_delivered;
         atomic_init(&b->refs, 1);
         atomic_init(&b->failed, false);
         atomic_init(&b->done, false);
@@ -95,6 +109,9 @@ void sl_source_batch_destroy(sl_source_batch_t *b) {
         free(b->deferred);
         sl_json_free(b->partition);
         sl_json_free(b->offset);
+        for (size_t i = 0; i < b->nwritten; i++)
+                free(b->written[i].topic);
+        free(b->written);
         free(b);
 }
 
@@ -497,6 +514,50 @@ void sl_source_batch_abandon(sl_source_batch_t *b) {
         batch_unref(b);
 }
 
+/* Remembers the highest offset written to m's topic-partition. Records of
+ * a batch nearly always go to one partition: the last entry is checked
+ * first. An allocation failure leaves that partition out of the report. */
+static void note_written(sl_source_batch_t *b, const rd_kafka_message_t *m) {
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        written_t *w;
+
+        for (size_t i = b->nwritten; i-- > 0;) {
+                w = &b->written[i];
+                if (w->partition == m->partition && !strcmp(w->topic, topic)) {
+                        if (m->offset > w->offset)
+                                w->offset = m->offset;
+                        return;
+                }
+        }
+        w = realloc(b->written, (b->nwritten + 1) * sizeof(*w));
+        if (!w)
+                return;
+        b->written = w;
+        w = &b->written[b->nwritten];
+        if (!(w->topic = strdup(topic)))
+                return;
+        w->partition = m->partition;
+        w->offset = m->offset;
+        b->nwritten++;
+}
+
+void sl_source_batch_notify(sl_source_batch_t *b) {
+        sl_task_t *t = b->task;
+        sl_topic_partition_t stack[4] = {{0}}, *tps = stack;
+
+        if (!b->track_written || b->notified)
+                return;
+        b->notified = true;
+        if (b->nwritten > 4 && !(tps = malloc(b->nwritten * sizeof(*tps))))
+                return;
+        for (size_t i = 0; i < b->nwritten; i++)
+                tps[i] = (sl_topic_partition_t){b->written[i].topic, b->written[i].partition,
+                                                b->written[i].offset};
+        t->plugin->source_delivered(t->state, b->partition, b->offset, tps, b->nwritten);
+        if (tps != stack)
+                free(tps);
+}
+
 void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         sl_source_batch_t *b = m->_private;
         (void)rk;
@@ -515,6 +576,8 @@ void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
                 if (!sl_errh_tolerates_all(t->errh) || !sl_errh_report(t->errh, &ctx))
                         fail_batch(b, "Unrecoverable exception from producer send callback: %s",
                                    rd_kafka_err2str(m->err));
+        } else if (b->track_written) {
+                note_written(b, m);
         }
         batch_unref(b);
 }

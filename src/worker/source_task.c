@@ -33,6 +33,7 @@ static bool collect_delivered(sl_task_t *t, bool on_shard) {
                !sl_source_batch_failed(t->fifo_head)) {
                 sl_source_batch_t *b = t->fifo_head;
 
+                sl_source_batch_notify(b);
                 if (sl_source_batch_offset(b)) {
                         if (!on_shard)
                                 sl_offset_store_put(store, t->connector,

@@ -87,6 +87,9 @@ bool sl_source_batch_failed(const sl_source_batch_t *b);
 const sl_json_t *sl_source_batch_partition(const sl_source_batch_t *b);
 const sl_json_t *sl_source_batch_offset(const sl_source_batch_t *b);
 void sl_source_batch_destroy(sl_source_batch_t *b);
+/* Once per delivered batch, before its offset is committed: the plugin's
+ * source_delivered, if it has one (task thread). */
+void sl_source_batch_notify(sl_source_batch_t *b);
 void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 sl_source_batch_t *sl_source_batch_next(sl_source_batch_t *b);
 void sl_source_batch_set_next(sl_source_batch_t *b, sl_source_batch_t *next);
