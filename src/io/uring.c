@@ -221,3 +221,93 @@ int sl_uring_fsync(sl_uring_t *u, int fd, bool datasync)
                 return res;
         }
 }
+
+#define TAG_OP 1
+#define TAG_TIMEOUT 2
+
+static int netop_prep(struct io_uring_sqe *sqe, const sl_uring_netop_t *op)
+{
+        switch (op->kind) {
+        case SL_URING_CONNECT:
+                io_uring_prep_connect(sqe, op->fd, op->addr, op->addrlen);
+                return 0;
+        case SL_URING_SENDMSG:
+                io_uring_prep_sendmsg(sqe, op->fd, op->msg, (unsigned)op->flags);
+                return 0;
+        case SL_URING_RECV:
+                if (op->len > UINT_MAX)
+                        return -EINVAL;
+                io_uring_prep_recv(sqe, op->fd, op->buf, op->len, op->flags);
+                return 0;
+        case SL_URING_POLL:
+                io_uring_prep_poll_add(sqe, op->fd, op->poll_events);
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int sl_uring_net_op(sl_uring_t *u, const sl_uring_netop_t *op, int timeout_ms)
+{
+        struct __kernel_timespec ts;
+        struct io_uring_sqe *sqe, *tsqe = NULL;
+        unsigned want = 1, got = 0;
+        int op_res = -EIO, t_res = 0, ret;
+
+        /* Both SQEs are taken before either is prepared, so a linked op
+         * never goes to the kernel without its timeout. */
+        if (io_uring_sq_space_left(&u->ring) < 2)
+                io_uring_submit(&u->ring);
+        sqe = io_uring_get_sqe(&u->ring);
+        if (!sqe)
+                return -EBUSY;
+        if (timeout_ms > 0) {
+                tsqe = io_uring_get_sqe(&u->ring);
+                if (!tsqe) {
+                        io_uring_prep_nop(sqe);
+                        return -EBUSY;
+                }
+        }
+        ret = netop_prep(sqe, op);
+        if (ret < 0) {
+                io_uring_prep_nop(sqe);
+                if (tsqe)
+                        io_uring_prep_nop(tsqe);
+                return ret;
+        }
+        io_uring_sqe_set_data64(sqe, TAG_OP);
+        if (tsqe) {
+                ts.tv_sec = timeout_ms / 1000;
+                ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
+                sqe->flags |= IOSQE_IO_LINK;
+                io_uring_prep_link_timeout(tsqe, &ts, 0);
+                io_uring_sqe_set_data64(tsqe, TAG_TIMEOUT);
+                want = 2;
+        }
+        do {
+                ret = io_uring_submit(&u->ring);
+        } while (ret == -EINTR || ret == -EAGAIN);
+        if (ret < 0)
+                return ret;
+
+        /* Reap both completions (the op's and the timeout's) so nothing of
+         * this call is left for the next one. */
+        while (got < want) {
+                struct io_uring_cqe *cqe;
+                do {
+                        ret = io_uring_wait_cqe(&u->ring, &cqe);
+                } while (ret == -EINTR);
+                if (ret < 0)
+                        return ret;
+                if (io_uring_cqe_get_data64(cqe) == TAG_TIMEOUT)
+                        t_res = cqe->res;
+                else if (io_uring_cqe_get_data64(cqe) == TAG_OP)
+                        op_res = cqe->res;
+                io_uring_cqe_seen(&u->ring, cqe);
+                got++;
+        }
+        /* A fired timeout cancels the op: -ECANCELED, or -EINTR when it
+         * had been punted to a worker thread. */
+        if (tsqe && t_res == -ETIME && (op_res == -ECANCELED || op_res == -EINTR))
+                return -ETIMEDOUT;
+        return op_res;
+}

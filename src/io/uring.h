@@ -38,6 +38,34 @@ ssize_t sl_uring_writev(sl_uring_t *u, int fd, const struct iovec *iov,
 /* fsync(2), or fdatasync(2) when datasync. 0 or -errno. */
 int sl_uring_fsync(sl_uring_t *u, int fd, bool datasync);
 
+/* One socket operation for sl_uring_net_op. */
+typedef enum sl_uring_netop_kind {
+        SL_URING_CONNECT = 1, /* addr/addrlen */
+        SL_URING_SENDMSG,     /* msg, flags */
+        SL_URING_RECV,        /* buf/len, flags */
+        SL_URING_POLL,        /* poll_events (POLLIN/POLLOUT) */
+} sl_uring_netop_kind_t;
+
+struct sockaddr;
+struct msghdr;
+
+typedef struct sl_uring_netop {
+        sl_uring_netop_kind_t kind;
+        int fd;
+        const struct sockaddr *addr;
+        unsigned addrlen;
+        const struct msghdr *msg;
+        void *buf;
+        size_t len;
+        int flags;
+        unsigned poll_events;
+} sl_uring_netop_t;
+
+/* Run op on u, linked to an IORING_OP_LINK_TIMEOUT of timeout_ms when
+ * > 0, and wait for it: the operation's result (>= 0 or -errno), or
+ * -ETIMEDOUT when the timeout cancelled it. */
+int sl_uring_net_op(sl_uring_t *u, const sl_uring_netop_t *op, int timeout_ms);
+
 /* TCP sockets (uring_net.c), the engine of sl_task_connect/send/recv:
  * IORING_OP_CONNECT/SEND(MSG)/RECV linked to a timeout on u, or system
  * calls with poll(2) when u is NULL. Same results as those. */

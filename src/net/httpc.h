@@ -53,4 +53,11 @@ void sl_httpc_resp_clear(sl_httpc_resp_t *resp);
 /* Largest response body accepted (default 256 MiB). */
 void sl_httpc_set_max_body(sl_httpc_t *c, size_t max_body);
 
+/* Bound for connecting alone (default: the timeout_ms given to new). */
+void sl_httpc_set_connect_timeout(sl_httpc_t *c, int timeout_ms);
+/* Bound for each send/recv from now on. */
+void sl_httpc_set_timeout(sl_httpc_t *c, int timeout_ms);
+/* Drop the kept-alive connection (if any); the next request reconnects. */
+void sl_httpc_close(sl_httpc_t *c);
+
 #endif

@@ -1,7 +1,9 @@
-/* io_uring wrapper: fixed-buffer reads, whole writev, fsync, errors. */
+/* io_uring wrapper: fixed-buffer reads, whole writev, fsync, errors, and
+ * the task sockets (sl_net_*) over a ring and over system calls. */
 #include "io/uring.h"
 #include "sl_test.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -361,6 +363,207 @@ static void test_uring_fsync(void)
         teardown(&f);
 }
 
+/* ------------------------------------------------------------- sockets */
+
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A listening socket on 127.0.0.1; *port gets its port. */
+static int listener(int backlog, int *port)
+{
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        socklen_t al = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+            listen(fd, backlog) != 0 ||
+            getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        *port = ntohs(a.sin_port);
+        return fd;
+}
+
+/* A port nothing listens on (bound then closed). */
+static int dead_port(void)
+{
+        int port = 0, fd = listener(1, &port);
+        close(fd);
+        return port;
+}
+
+struct reader {
+        int fd;
+        char *out;
+        size_t cap, len;
+};
+
+static void *read_all(void *arg)
+{
+        struct reader *r = arg;
+        for (;;) {
+                ssize_t n = read(r->fd, r->out + r->len,
+                                 r->cap - r->len < 7000 ? r->cap - r->len : 7000);
+                if (n <= 0)
+                        return NULL;
+                r->len += (size_t)n;
+        }
+}
+
+static void check_net_roundtrip(sl_uring_t *u)
+{
+        int port, lfd = listener(8, &port);
+        CHECK(lfd >= 0);
+        int fd = sl_net_connect(u, "127.0.0.1", port, 2000);
+        CHECK(fd >= 0);
+        if (fd < 0) {
+                close(lfd);
+                return;
+        }
+        /* The contract: a connected, non-blocking socket. */
+        CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK);
+        int peer = accept(lfd, NULL, NULL);
+        CHECK(peer >= 0);
+
+        /* More than the socket buffers hold, over many iovecs: the sender
+         * must continue after partial sends while the peer drains. */
+        size_t size = 6 * 1000 * 1000;
+        char *src = malloc(size);
+        for (size_t i = 0; i < size; i++)
+                src[i] = (char)pattern(i);
+        struct iovec iov[300];
+        size_t per = size / 300;
+        for (int i = 0; i < 300; i++) {
+                iov[i].iov_base = src + (size_t)i * per;
+                iov[i].iov_len = per;
+        }
+        struct reader r = {peer, malloc(size), size, 0};
+        pthread_t t;
+        pthread_create(&t, NULL, read_all, &r);
+        CHECK_INT(sl_net_send(u, fd, iov, 300, 10000), per * 300);
+        shutdown(fd, SHUT_WR);
+        pthread_join(t, NULL);
+        CHECK_INT(r.len, per * 300);
+        CHECK(memcmp(r.out, src, per * 300) == 0);
+
+        /* recv: data, then a timeout while the peer is quiet, then 0 once
+         * the peer closes. */
+        char buf[64];
+        CHECK_INT(write(peer, "hello", 5), 5);
+        CHECK_INT(sl_net_recv(u, fd, buf, sizeof(buf), 2000), 5);
+        CHECK(memcmp(buf, "hello", 5) == 0);
+        int64_t t0 = mono_ms();
+        CHECK_INT(sl_net_recv(u, fd, buf, sizeof(buf), 150), -ETIMEDOUT);
+        int64_t took = mono_ms() - t0;
+        CHECK(took >= 140 && took < 2000);
+        CHECK_INT(write(peer, "x", 1), 1);
+        CHECK_INT(sl_net_recv(u, fd, buf, sizeof(buf), 2000), 1);
+        close(peer);
+        CHECK_INT(sl_net_recv(u, fd, buf, sizeof(buf), 2000), 0);
+        CHECK_INT(sl_net_send(u, fd, iov, 0, 100), 0);
+        close(fd);
+        close(lfd);
+        free(r.out);
+        free(src);
+}
+
+static void test_net_roundtrip_ring(void)
+{
+        sl_uring_t *u = sl_uring_new(8, NULL, NULL, 0);
+        CHECK(u != NULL);
+        check_net_roundtrip(u);
+        /* No completion of the socket ops (or their timeouts) is left
+         * behind for the next file operation to mistake for its own. */
+        CHECK_INT(sl_uring_fsync(u, -1, false), -EBADF);
+        sl_uring_destroy(u);
+}
+
+static void test_net_roundtrip_syscalls(void)
+{
+        check_net_roundtrip(NULL);
+}
+
+static void check_net_refused(sl_uring_t *u)
+{
+        int port = dead_port();
+        CHECK_INT(sl_net_connect(u, "127.0.0.1", port, 1000), -ECONNREFUSED);
+        CHECK_INT(sl_net_connect(u, "localhost", port, 1000), -ECONNREFUSED);
+        CHECK_INT(sl_net_connect(u, "no-such-host.invalid", port, 1000), -EHOSTUNREACH);
+}
+
+static void test_net_refused(void)
+{
+        sl_uring_t *u = sl_uring_new(8, NULL, NULL, 0);
+        check_net_refused(u);
+        check_net_refused(NULL);
+        sl_uring_destroy(u);
+}
+
+/* A listener with a full accept queue drops further SYNs, so a connect
+ * hangs until its timeout. */
+static void check_net_connect_timeout(sl_uring_t *u)
+{
+        int port, lfd = listener(0, &port);
+        int fill = sl_net_connect(NULL, "127.0.0.1", port, 1000);
+        CHECK(fill >= 0);
+        int64_t t0 = mono_ms();
+        int fd = sl_net_connect(u, "127.0.0.1", port, 200);
+        int64_t took = mono_ms() - t0;
+        CHECK_INT(fd, -ETIMEDOUT);
+        CHECK(took >= 190 && took < 3000);
+        if (fd >= 0)
+                close(fd);
+        close(fill);
+        close(lfd);
+}
+
+static void test_net_connect_timeout(void)
+{
+        sl_uring_t *u = sl_uring_new(8, NULL, NULL, 0);
+        check_net_connect_timeout(u);
+        check_net_connect_timeout(NULL);
+        CHECK_INT(sl_uring_fsync(u, -1, true), -EBADF);
+        sl_uring_destroy(u);
+}
+
+/* A peer that never reads: the send fills the buffers and times out. */
+static void check_net_send_timeout(sl_uring_t *u)
+{
+        int port, lfd = listener(8, &port);
+        int fd = sl_net_connect(u, "127.0.0.1", port, 1000);
+        int peer = accept(lfd, NULL, NULL);
+        size_t size = 64 * 1000 * 1000;
+        char *src = calloc(1, size);
+        struct iovec iov = {src, size};
+        CHECK(fd >= 0 && peer >= 0);
+        int64_t t0 = mono_ms();
+        CHECK_INT(sl_net_send(u, fd, &iov, 1, 200), -ETIMEDOUT);
+        CHECK(mono_ms() - t0 < 3000);
+        /* A reset connection is an error, not a hang. */
+        struct linger lg = {1, 0};
+        setsockopt(peer, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        close(peer);
+        ssize_t r = sl_net_send(u, fd, &iov, 1, 2000);
+        CHECK(r == -ECONNRESET || r == -EPIPE);
+        free(src);
+        close(fd);
+        close(lfd);
+}
+
+static void test_net_send_timeout(void)
+{
+        sl_uring_t *u = sl_uring_new(8, NULL, NULL, 0);
+        check_net_send_timeout(u);
+        check_net_send_timeout(NULL);
+        sl_uring_destroy(u);
+}
+
 int main(void)
 {
         RUN(test_uring_read_fixed_across_buffers);
@@ -373,5 +576,10 @@ int main(void)
         RUN(test_uring_writev_short_writes_continue);
         RUN(test_uring_writev_enospc);
         RUN(test_uring_fsync);
+        RUN(test_net_roundtrip_ring);
+        RUN(test_net_roundtrip_syscalls);
+        RUN(test_net_refused);
+        RUN(test_net_connect_timeout);
+        RUN(test_net_send_timeout);
         TEST_MAIN_END();
 }
