@@ -54,7 +54,9 @@ int s3_create_bucket(s3_client_t *c, char *errstr, size_t errstr_size);
 
 /* ListObjectsV2, one page of at most max_keys (<= 0: server default),
  * in key order after start_after (NULL: from the start) or continuing
- * from *token (in/out; NULL in or out when none/no more pages). */
+ * from *token (in/out; NULL in or out when none/no more pages). *token is
+ * malloc'd: the call frees the one passed in and stores the next page's
+ * (or NULL); on error *token is left as it was. */
 int s3_list_objects(s3_client_t *c, const char *prefix, const char *start_after,
                     char **token, int max_keys, s3_object_t **objs, size_t *n,
                     char *errstr, size_t errstr_size);
@@ -91,5 +93,30 @@ char *s3_sigv4_authorization(const char *access_key, const char *secret_key,
                              const char *canonical_uri, const char *query,
                              const char *headers, const char *signed_headers,
                              const char *payload_hash);
+
+/* Lower-level pieces (s3_sigv4.c, s3_xml.c), exposed for unit tests. */
+void s3_sha256(const struct iovec *iov, int iovcnt, uint8_t out[32]);
+void s3_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
+                    uint8_t out[32]);
+/* SigV4 URI encoding appended to out: unreserved characters (A-Z a-z 0-9
+ * - _ . ~) as they are, '/' kept when keep_slash (object key paths), all
+ * other bytes %XX with upper-case hex. 0 or SL_ERR_NOMEM. */
+int s3_uri_encode(sl_buf_t *out, const char *s, size_t n, int keep_slash);
+
+/* The text of the first <tag> element in xml (entities decoded, malloc'd),
+ * or NULL when there is none. */
+char *s3_xml_text(const char *xml, size_t len, const char *tag);
+/* S3's error document: "Code: Message" (or what is there) into errstr;
+ * returns 1 when xml is an <Error> document, 0 otherwise. */
+int s3_xml_error(const char *xml, size_t len, char *errstr, size_t errstr_size);
+/* A ListObjectsV2 result: its Contents, and the NextContinuationToken when
+ * IsTruncated is true (*next malloc'd, else NULL). 0 or SL_ERR_PARSE. */
+int s3_xml_parse_list(const char *xml, size_t len, s3_object_t **objs, size_t *n,
+                      char **next, char *errstr, size_t errstr_size);
+/* A ListMultipartUploads result: its Uploads, and when IsTruncated the
+ * NextKeyMarker / NextUploadIdMarker (malloc'd, else NULL). */
+int s3_xml_parse_uploads(const char *xml, size_t len, s3_upload_t **ups, size_t *n,
+                         char **next_key, char **next_upload, char *errstr,
+                         size_t errstr_size);
 
 #endif

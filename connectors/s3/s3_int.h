@@ -1,4 +1,128 @@
-/* placeholder (issue 6) */
+/*
+ * S3 sink internals shared by s3_sink.c and s3_format.c (and unit tests):
+ * object naming, record rendering, the per-object zstd stream and the
+ * rotation rules. Nothing here talks to S3, so all of it is testable
+ * without a server.
+ */
 #ifndef SL_CONNECTORS_S3_S3_INT_H
 #define SL_CONNECTORS_S3_S3_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sluice/plugin.h"
+
+#define S3_JSON_FORMAT "io.confluent.connect.s3.format.json.JsonFormat"
+#define S3_BYTEARRAY_FORMAT "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"
+#define S3_DEFAULT_PARTITIONER "io.confluent.connect.storage.partitioner.DefaultPartitioner"
+#define S3_STORAGE_CLASS "io.confluent.connect.s3.storage.S3Storage"
+/* S3's minimum size of every multipart part but the last */
+#define S3_MIN_PART_SIZE 5242880
+
+typedef enum s3_format_kind {
+        S3_FMT_JSON = 0,
+        S3_FMT_BYTES,
+} s3_format_kind_t;
+
+typedef enum s3_ts_kind {
+        S3_TS_WALLCLOCK = 0,
+        S3_TS_RECORD,
+        S3_TS_FIELD,
+} s3_ts_kind_t;
+
+/* ------------------------------------------------------------ naming */
+
+typedef struct s3_layout {
+        const char *topics_dir;  /* topics.dir */
+        const char *dir_delim;   /* directory.delim */
+        const char *file_delim;  /* file.delim */
+        int pad_width;           /* filename.offset.zero.pad.width */
+        s3_format_kind_t kind;   /* extension json / bin */
+        bool zstd;               /* extension gets .zst */
+} s3_layout_t;
+
+/* "<topics.dir>/<topic>/partition=<p>/" appended to out: every object of
+ * the partition, and nothing of partition 10 when p is 1. */
+int s3_partition_prefix(const s3_layout_t *l, const char *topic, int32_t partition,
+                        sl_buf_t *out);
+/* The object of the records from start_offset on:
+ * <prefix><topic>+<p>+<start zero-padded>.<ext>[.zst] appended to out. */
+int s3_object_key(const s3_layout_t *l, const char *topic, int32_t partition,
+                  int64_t start_offset, sl_buf_t *out);
+
+/* --------------------------------------------------------- rendering */
+
+typedef struct s3_format {
+        s3_format_kind_t kind;
+        const char *sep; /* ByteArrayFormat separator (unescaped) */
+        size_t sep_len;
+        bool ignore_nulls; /* behavior.on.null.values=ignore */
+} s3_format_t;
+
+/* Java string escapes (\n \r \t \b \f \0 \\ \" \' \uXXXX) resolved, as
+ * Confluent does for format.bytearray.separator. SL_ERR_PARSE on a bad
+ * escape. */
+int s3_unescape(const char *s, sl_buf_t *out);
+/* The record's value as one object line, appended to out: JsonFormat
+ * writes schemaless JSON plus "\n", ByteArrayFormat the raw bytes/string
+ * plus the separator. 0, 1 when the record is skipped (a null value with
+ * ignore_nulls), or < 0 with errstr set (null value with fail, a value
+ * ByteArrayFormat cannot write). out is unchanged unless 0 is returned. */
+int s3_format_record(const s3_format_t *f, const sl_sink_record_t *rec, sl_buf_t *out,
+                     char *errstr, size_t errstr_size);
+
+/* ---------------------------------------------------- object encoder */
+
+/* The bytes of one object as they are produced: copied as they are, or
+ * one zstd frame (ZSTD_compressStream2) spanning the whole object. */
+typedef struct s3_enc {
+        void *zctx; /* ZSTD_CCtx, NULL: no compression */
+        int level;
+} s3_enc_t;
+
+/* level < 0: zstd's default level. */
+int s3_enc_init(s3_enc_t *e, bool zstd, int level, char *errstr, size_t errstr_size);
+int s3_enc_write(s3_enc_t *e, const void *p, size_t n, sl_buf_t *out, char *errstr,
+                 size_t errstr_size);
+/* Ends the object (the frame's epilogue goes to out); the encoder is ready
+ * for the next object. */
+int s3_enc_end(s3_enc_t *e, sl_buf_t *out, char *errstr, size_t errstr_size);
+/* Drops a half-written object. */
+void s3_enc_reset(s3_enc_t *e);
+void s3_enc_free(s3_enc_t *e);
+
+/* ----------------------------------------------------------- rotation */
+
+typedef struct s3_rotation {
+        int64_t flush_size;  /* records per object */
+        int64_t interval_ms; /* rotate.interval.ms, <= 0 off */
+        int64_t schedule_ms; /* rotate.schedule.interval.ms, <= 0 off */
+        s3_ts_kind_t ts_kind;
+        const char *ts_field; /* timestamp.field for RecordField */
+} s3_rotation_t;
+
+/* The open object's rotation state. */
+typedef struct s3_rot_state {
+        int64_t count;      /* records in the object; 0: none open */
+        int64_t base_ts;    /* timestamp of its first record */
+        int64_t next_sched; /* wall clock of the scheduled rotation */
+} s3_rot_state_t;
+
+/* The timestamp rotate.interval.ms compares: now for Wallclock, the
+ * record's timestamp for Record, a numeric value field (epoch ms) for
+ * RecordField. < 0 with errstr when the record has none. */
+int s3_record_ts(const s3_rotation_t *r, const sl_sink_record_t *rec, int64_t now,
+                 int64_t *ts, char *errstr, size_t errstr_size);
+/* Must the open object be finished before a record with ts is added? */
+bool s3_rot_before(const s3_rotation_t *r, const s3_rot_state_t *st, int64_t ts,
+                   int64_t now);
+/* Account a record added to the object (opening it when count is 0). */
+void s3_rot_add(const s3_rotation_t *r, s3_rot_state_t *st, int64_t ts, int64_t now);
+/* Is the object full (flush.size records)? */
+bool s3_rot_full(const s3_rotation_t *r, const s3_rot_state_t *st);
+/* Must an open object be finished now although no record arrived?
+ * Only wall-clock rules can say so: record-time rotation waits for the
+ * next record, which keeps object boundaries deterministic. */
+bool s3_rot_idle(const s3_rotation_t *r, const s3_rot_state_t *st, int64_t now);
+
 #endif
