@@ -188,6 +188,14 @@ bool sl_task_stopping(const sl_task_ctx_t *ctx);
  * open did not name. */
 int sl_task_sink_seek(sl_task_ctx_t *ctx, const char *topic, int32_t partition,
                       int64_t offset);
+/* Sinks, from sink_put before it returns SL_ERR_RETRIABLE (Kafka's
+ * RetriableException with SinkTaskContext.timeout()): the host puts the
+ * same records again after ms (default 1000) instead of failing the task,
+ * consuming nothing more and committing no offset past them meanwhile, and
+ * without holding the shard while it waits. Records the plugin had already
+ * delivered before the failure come again too: skip them by their offsets.
+ * The plugin decides when to give up (return another error). */
+void sl_task_sink_retry_after(sl_task_ctx_t *ctx, int64_t ms);
 
 /* ------------------------------------------------------------------- IO */
 

@@ -25,6 +25,7 @@ struct sink_run {
         /* during sink_open: the partitions being assigned, whose start
          * offsets sl_task_sink_seek may set */
         rd_kafka_topic_partition_list_t *opening;
+        int64_t put_retry_ms; /* sl_task_sink_retry_after, for this put */
 };
 
 static void tps_from_list(const rd_kafka_topic_partition_list_t *l, sl_topic_partition_t **out) {
@@ -197,6 +198,11 @@ int sl_task_sink_seek(sl_task_ctx_t *ctx, const char *topic, int32_t partition, 
         sl_debug(LOGGER, "%s-%d: %s-%d starts at offset %lld (set by the connector)",
                  ctx->connector, ctx->id, topic, (int)partition, (long long)offset);
         return 0;
+}
+
+void sl_task_sink_retry_after(sl_task_ctx_t *ctx, int64_t ms) {
+        if (ctx && ctx->sink)
+                ctx->sink->put_retry_ms = ms < 0 ? 0 : ms;
 }
 
 static void position_set(sink_run_t *s, const char *topic, int32_t partition, int64_t next) {
@@ -403,9 +409,21 @@ static bool put_batch(sink_run_t *s) {
                 else
                         nrec++;
         }
-        if (ok && nrec > 0 && t->plugin->sink_put(t->state, recs, nrec, err, sizeof(err)) != 0) {
-                sl_task_fail(t, "%s", *err ? err : "sink put failed");
-                ok = false;
+        if (ok && nrec > 0) {
+                int rc;
+                s->put_retry_ms = -1;
+                rc = t->plugin->sink_put(t->state, recs, nrec, err, sizeof(err));
+                if (rc == SL_ERR_RETRIABLE) {
+                        /* the whole batch again later; the shard moves on */
+                        int64_t delay = s->put_retry_ms >= 0 ? s->put_retry_ms : 1000;
+                        sl_debug(LOGGER, "%s-%d: put to be retried in %lld ms: %s", t->connector,
+                                 t->id, (long long)delay, err);
+                        s->retry.retry_at = sl_now_ms() + delay;
+                        done = 0;
+                } else if (rc != 0) {
+                        sl_task_fail(t, "%s", *err ? err : "sink put failed");
+                        ok = false;
+                }
         }
         if (ok) {
                 /* skipped and filtered records are done with too */

@@ -21,6 +21,7 @@ struct sl_task_ctx {
         stub_seek_t seeks[MAX_SEEKS];
         size_t nseeks;
         sl_iobuf_pool_t *pool;
+        int64_t retry_after; /* -1: not asked */
 };
 
 sl_task_ctx_t *stub_ctx_new(const char *connector, int id, const char *offsets_json)
@@ -33,6 +34,7 @@ sl_task_ctx_t *stub_ctx_new(const char *connector, int id, const char *offsets_j
         if (offsets_json)
                 c->offsets = sl_json_parse(offsets_json, strlen(offsets_json), err, sizeof(err));
         c->in_open = true; /* tests call sink_open directly */
+        c->retry_after = -1;
         return c;
 }
 
@@ -99,6 +101,17 @@ int sl_task_sink_seek(sl_task_ctx_t *ctx, const char *topic, int32_t partition, 
         s->partition = partition;
         s->offset = offset;
         return 0;
+}
+
+void sl_task_sink_retry_after(sl_task_ctx_t *ctx, int64_t ms)
+{
+        if (ctx)
+                ctx->retry_after = ms;
+}
+
+int64_t stub_retry_after(const sl_task_ctx_t *ctx)
+{
+        return ctx->retry_after;
 }
 
 /* ------------------------------------------------------------- IO */

@@ -20,6 +20,8 @@ typedef struct stub_seek {
         int64_t offset;
 } stub_seek_t;
 size_t stub_seeks(const sl_task_ctx_t *ctx, const stub_seek_t **seeks);
+/* What sl_task_sink_retry_after was last given (-1: never). */
+int64_t stub_retry_after(const sl_task_ctx_t *ctx);
 
 /* A source batch of at most room records. Records added are kept as
  * strings: the key and value rendered with sl_data_to_string ("null" for
