@@ -201,19 +201,23 @@ void sl_task_topics(sl_task_t *t, sl_strmap_t *into, bool clear) {
 
 /* ------------------------------------------------ plugin-facing context */
 
+/* NULL ctx (helpers shared with task_configs/validate, which have none) is
+ * answered as "no task". */
 const char *sl_task_connector(const sl_task_ctx_t *ctx) {
-        return ctx->connector;
+        return ctx ? ctx->connector : "";
 }
 
 int sl_task_id(const sl_task_ctx_t *ctx) {
-        return ctx->id;
+        return ctx ? ctx->id : -1;
 }
 
 bool sl_task_stopping(const sl_task_ctx_t *ctx) {
-        return atomic_load(&((sl_task_ctx_t *)ctx)->stop);
+        return ctx && atomic_load(&((sl_task_ctx_t *)ctx)->stop);
 }
 
 sl_json_t *sl_task_offset(sl_task_ctx_t *ctx, const sl_json_t *source_partition) {
+        if (!ctx)
+                return NULL;
         return sl_offset_store_get(sl_worker_offsets(ctx->worker), ctx->connector,
                                    source_partition);
 }
