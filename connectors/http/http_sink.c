@@ -3,10 +3,15 @@
  * config names): record values to one HTTP endpoint, batch.max.size per
  * request, joined with batch.prefix/separator/suffix (or a JSON array).
  *
- * put returns only once every record it was given is accepted (2xx), or
- * skipped per behavior.on.error, so the offsets the host commits after it
- * never pass an undelivered record. Retries back off exponentially with
- * jitter, sleeping in small steps so a stopping task is not held up.
+ * put returns 0 once every record it was given is accepted (2xx), or
+ * skipped per behavior.on.error. A request that fails retriably (connection
+ * error, timeout, a status in retry.on.status.codes) while max.retries
+ * allows makes put return SL_ERR_RETRIABLE after sl_task_sink_retry_after
+ * with the back-off (constant, or exponential with jitter): the host puts
+ * the same records again later without holding the shard, and commits no
+ * offset past them meanwhile. Records delivered before the failure come
+ * again then; the task remembers per topic-partition the next offset it is
+ * done with and skips those below it, so nothing is sent twice.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +27,6 @@
 #define HTTP_SINK_VERSION "1.0.0"
 #define LOGGER "HttpSinkTask"
 #define BACKOFF_CAP_MS 60000   /* exponential back-off stops growing here */
-#define SLEEP_STEP_MS 50       /* how often a back-off checks for stop */
 #define ERR_BODY_MAX 512       /* response body bytes quoted in errors */
 #define KEEP_BUF_MAX ((size_t)4 << 20)
 
@@ -346,7 +350,75 @@ typedef struct http_sink {
         on_error_t on_error;
         sl_buf_t body;
         unsigned rand_state;
+        int attempt;        /* failed attempts of the batch being retried */
+        bool retry_pending; /* the last put returned SL_ERR_RETRIABLE */
+        /* per topic-partition: the next offset not delivered yet by the
+         * put being repeated (records below it were accepted or skipped),
+         * -1 when none was; one entry per partition seen, dropped when it
+         * is revoked */
+        struct http_tp {
+                char *topic;
+                int32_t partition;
+                int64_t next;
+        } *tps;
+        size_t ntps, tps_cap, tp_hint;
 } http_sink_t;
+
+/* The entry for topic-partition, or NULL. */
+static struct http_tp *tp_find(http_sink_t *s, const char *topic, int32_t partition)
+{
+        if (s->tp_hint < s->ntps && s->tps[s->tp_hint].partition == partition &&
+            !strcmp(s->tps[s->tp_hint].topic, topic))
+                return &s->tps[s->tp_hint];
+        for (size_t i = 0; i < s->ntps; i++)
+                if (s->tps[i].partition == partition && !strcmp(s->tps[i].topic, topic)) {
+                        s->tp_hint = i;
+                        return &s->tps[i];
+                }
+        return NULL;
+}
+
+/* True when r was already delivered (or skipped) by an earlier put. */
+static bool tp_done(http_sink_t *s, const sl_sink_record_t *r)
+{
+        struct http_tp *e = tp_find(s, r->topic, r->partition);
+        return e && r->offset < e->next;
+}
+
+/* Records up to and including r are done with. */
+static int tp_mark(http_sink_t *s, const sl_sink_record_t *r)
+{
+        struct http_tp *e = tp_find(s, r->topic, r->partition);
+        if (!e) {
+                if (s->ntps == s->tps_cap) {
+                        size_t cap = s->tps_cap ? s->tps_cap * 2 : 8;
+                        struct http_tp *n = realloc(s->tps, cap * sizeof(*n));
+                        if (!n)
+                                return SL_ERR_NOMEM;
+                        s->tps = n;
+                        s->tps_cap = cap;
+                }
+                e = &s->tps[s->ntps];
+                if (!(e->topic = strdup(r->topic)))
+                        return SL_ERR_NOMEM;
+                e->partition = r->partition;
+                e->next = -1;
+                s->tp_hint = s->ntps++;
+        }
+        if (r->offset + 1 > e->next)
+                e->next = r->offset + 1;
+        return 0;
+}
+
+static void tp_remove(http_sink_t *s, const char *topic, int32_t partition)
+{
+        struct http_tp *e = tp_find(s, topic, partition);
+        if (!e)
+                return;
+        free(e->topic);
+        *e = s->tps[--s->ntps];
+        s->tp_hint = 0;
+}
 
 static void sink_stop(void *state)
 {
@@ -362,7 +434,22 @@ static void sink_stop(void *state)
         free(s->suffix);
         free(s->separator);
         sl_buf_free(&s->body);
+        for (size_t i = 0; i < s->ntps; i++)
+                free(s->tps[i].topic);
+        free(s->tps);
         free(s);
+}
+
+/* Revoked partitions: forget what was delivered from them (a later owner
+ * starts from the committed offset), and the retry count of a batch that
+ * will not come again. */
+static int sink_close_partitions(void *state, const sl_topic_partition_t *tps, size_t cnt)
+{
+        http_sink_t *s = state;
+        for (size_t i = 0; i < cnt; i++)
+                tp_remove(s, tps[i].topic, tps[i].partition);
+        s->attempt = 0;
+        return 0;
 }
 
 static bool has_header(char **headers, const char *name)
@@ -515,30 +602,6 @@ static int build_body(http_sink_t *s, const sl_sink_record_t *const *recs, size_
 
 /* --------------------------------------------------------- delivery */
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleep ms in small steps; false when the task is asked to stop. */
-static bool backoff_sleep(http_sink_t *s, int64_t ms)
-{
-        int64_t end = now_ms() + ms;
-        for (;;) {
-                int64_t left = end - now_ms();
-                if (sl_task_stopping(s->ctx))
-                        return false;
-                if (left <= 0)
-                        return true;
-                if (left > SLEEP_STEP_MS)
-                        left = SLEEP_STEP_MS;
-                struct timespec ts = {left / 1000, (long)(left % 1000) * 1000000};
-                nanosleep(&ts, NULL);
-        }
-}
-
 static int64_t backoff_for(http_sink_t *s, int attempt)
 {
         int64_t ms = s->backoff_ms;
@@ -567,16 +630,18 @@ static void describe_batch(const sl_sink_record_t *const *recs, size_t n, char *
                          (long long)recs[n - 1]->offset);
 }
 
-/* Send one batch until accepted, retries exhausted or a status not to be
- * retried. 0 when the records are done with (delivered, or skipped per
- * behavior.on.error), < 0 with errstr to fail the task. */
+/* Send one batch once. 0 when its records are done with (delivered, or
+ * skipped per behavior.on.error: they are marked so a repeated put skips
+ * them); SL_ERR_RETRIABLE after sl_task_sink_retry_after when it is to be
+ * tried again; another error with errstr to fail the task. */
 static int send_batch(http_sink_t *s, const sl_sink_record_t *const *recs, size_t n,
                       char *errstr, size_t errstr_size)
 {
         struct iovec iov;
-        char what[256], last[ERR_BODY_MAX + 256] = "";
-        int attempt, rc;
-        bool retriable = true;
+        char what[256], last[ERR_BODY_MAX + 256] = "", err[512] = "";
+        sl_httpc_resp_t resp;
+        bool retriable;
+        int rc;
 
         sl_buf_reset(&s->body);
         if ((rc = build_body(s, recs, n)) < 0)
@@ -585,52 +650,57 @@ static int send_batch(http_sink_t *s, const sl_sink_record_t *const *recs, size_
         iov.iov_base = s->body.data;
         iov.iov_len = s->body.len;
         describe_batch(recs, n, what, sizeof(what));
-        for (attempt = 0;; attempt++) {
-                sl_httpc_resp_t resp;
-                char err[512] = "";
-                rc = sl_httpc_request(s->http, s->method, "", (const char *const *)s->headers,
-                                      &iov, 1, &resp, err, sizeof(err));
-                if (rc == 0 && resp.status >= 200 && resp.status < 300) {
-                        sl_httpc_resp_clear(&resp);
-                        if (attempt > 0)
-                                sl_info(LOGGER, "%s-%d: %s delivered after %d retries",
-                                        sl_task_connector(s->ctx), sl_task_id(s->ctx), what,
-                                        attempt);
-                        return 0;
-                }
-                if (rc == 0) {
-                        snprintf(last, sizeof(last), "%s %s returned HTTP %d: %.*s%s",
-                                 s->method, s->url, resp.status, ERR_BODY_MAX,
-                                 resp.body.data ? resp.body.data : "",
-                                 resp.body.len > ERR_BODY_MAX ? "..." : "");
-                        retriable = http_status_in(&s->retry_on, resp.status);
-                        sl_httpc_resp_clear(&resp);
-                } else {
-                        snprintf(last, sizeof(last), "%s", err);
-                        retriable = true; /* connection errors and timeouts */
-                }
-                if (!retriable || attempt >= s->max_retries)
-                        break;
-                int64_t wait = backoff_for(s, attempt);
-                sl_warn(LOGGER, "%s-%d: %s: %s; retry %d/%d in %lld ms",
-                        sl_task_connector(s->ctx), sl_task_id(s->ctx), what, last, attempt + 1,
-                        s->max_retries, (long long)wait);
-                if (!backoff_sleep(s, wait))
-                        return sl_seterr(errstr, errstr_size, SL_ERR_STATE,
-                                         "Task stopped while retrying %s: %s", what, last);
+        rc = sl_httpc_request(s->http, s->method, "", (const char *const *)s->headers, &iov, 1,
+                              &resp, err, sizeof(err));
+        if (rc == 0 && resp.status >= 200 && resp.status < 300) {
+                sl_httpc_resp_clear(&resp);
+                if (s->attempt > 0)
+                        sl_info(LOGGER, "%s-%d: %s delivered after %d retries",
+                                sl_task_connector(s->ctx), sl_task_id(s->ctx), what,
+                                s->attempt);
+                goto done;
         }
-        if (s->on_error == ON_ERROR_FAIL)
-                return sl_seterr(errstr, errstr_size, SL_ERR_IO,
-                                 "%s sending %s: %s",
-                                 retriable ? "Exhausted retries" : "Non-retriable response",
-                                 what, last);
+        if (rc == 0) {
+                snprintf(last, sizeof(last), "%s %s returned HTTP %d: %.*s%s", s->method,
+                         s->url, resp.status, ERR_BODY_MAX,
+                         resp.body.data ? resp.body.data : "",
+                         resp.body.len > ERR_BODY_MAX ? "..." : "");
+                retriable = http_status_in(&s->retry_on, resp.status);
+                sl_httpc_resp_clear(&resp);
+        } else {
+                snprintf(last, sizeof(last), "%s", err);
+                retriable = true; /* connection errors and timeouts */
+        }
+        if (retriable && s->attempt < s->max_retries) {
+                int64_t wait = backoff_for(s, s->attempt);
+                s->attempt++;
+                sl_warn(LOGGER, "%s-%d: %s: %s; retry %d/%d in %lld ms",
+                        sl_task_connector(s->ctx), sl_task_id(s->ctx), what, last, s->attempt,
+                        s->max_retries, (long long)wait);
+                sl_task_sink_retry_after(s->ctx, wait);
+                return sl_seterr(errstr, errstr_size, SL_ERR_RETRIABLE,
+                                 "Sending %s failed (retry %d/%d in %lld ms): %s", what,
+                                 s->attempt, s->max_retries, (long long)wait, last);
+        }
+        if (s->on_error == ON_ERROR_FAIL) {
+                rc = sl_seterr(errstr, errstr_size, SL_ERR_IO, "%s sending %s: %s",
+                               retriable ? "Exhausted retries" : "Non-retriable response",
+                               what, last);
+                s->attempt = 0;
+                return rc;
+        }
         if (s->on_error == ON_ERROR_LOG)
                 sl_error(LOGGER, "%s-%d: skipping %s (behavior.on.error=log) after %d "
                          "attempts: %s", sl_task_connector(s->ctx), sl_task_id(s->ctx), what,
-                         attempt + 1, last);
+                         s->attempt + 1, last);
         else
                 sl_debug(LOGGER, "%s-%d: ignoring failure of %s: %s", sl_task_connector(s->ctx),
                          sl_task_id(s->ctx), what, last);
+done:
+        s->attempt = 0;
+        for (size_t i = 0; i < n; i++)
+                if (tp_mark(s, recs[i]) < 0)
+                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
         return 0;
 }
 
@@ -644,11 +714,18 @@ static int sink_put(void *state, const sl_sink_record_t *records, size_t cnt, ch
 
         if (cnt == 0)
                 return 0;
+        /* Only a put repeated after SL_ERR_RETRIABLE skips records: a new
+         * one starts afresh (offsets can go back, e.g. a recreated topic). */
+        if (!s->retry_pending)
+                for (size_t i = 0; i < s->ntps; i++)
+                        s->tps[i].next = -1;
         batch = malloc((cnt < s->batch_max ? cnt : s->batch_max) * sizeof(*batch));
         if (!batch)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
         for (size_t i = 0; i < cnt && rc == 0; i++) {
                 const sl_sink_record_t *r = &records[i];
+                if (s->retry_pending && tp_done(s, r))
+                        continue; /* delivered before a put that is being repeated */
                 if (!r->value.value || r->value.value->type == SL_JSON_NULL) {
                         if (s->fail_on_null)
                                 rc = sl_seterr(errstr, errstr_size, SL_ERR_INVALID,
@@ -667,6 +744,7 @@ static int sink_put(void *state, const sl_sink_record_t *records, size_t cnt, ch
         if (rc == 0 && n > 0)
                 rc = send_batch(s, batch, n, errstr, errstr_size);
         free(batch);
+        s->retry_pending = rc == SL_ERR_RETRIABLE;
         if (s->body.cap > KEEP_BUF_MAX)
                 sl_buf_free(&s->body);
         return rc;
@@ -703,4 +781,5 @@ const sl_connector_plugin_t sl_http_sink_plugin = {
         .task_stop = sink_stop,
         .sink_put = sink_put,
         .sink_flush = sink_flush,
+        .sink_close = sink_close_partitions,
 };

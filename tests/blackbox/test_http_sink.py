@@ -5,6 +5,7 @@ records, behavior.on.error=log, and config validation."""
 
 import base64
 import json
+import time
 
 import pytest
 
@@ -166,6 +167,50 @@ def test_exhausted_retries_fail_task_and_keep_offsets(mock_broker, worker,
         30, "3 records after restart")
     got = [v for r in target.accepted() for v in r.body.decode().split(",")]
     assert got == ["a", "b", "c"]
+
+
+def test_backing_off_sink_does_not_stall_its_shard(mock_broker, worker,
+                                                   target):
+    """While one HTTP sink waits out a long back-off, another task on the
+    same (single) shard keeps delivering; the waiting one then delivers
+    its records once."""
+    mb = mock_broker("hslow:1", "hfast:1")
+    produce(mb.bootstrap, "hslow", ["s1", "s2", "s3"])
+    target.fail_next(1, 503, "busy")
+    healthy = HttpTarget()
+    try:
+        w = worker.start({"bootstrap.servers": mb.bootstrap,
+                          "shard.count": "1"})
+        w.create("hslow", sink_config(target, "hslow", **{
+            "batch.max.size": 10, "max.retries": 3,
+            "retry.backoff.ms": 8000,
+            "retry.backoff.policy": "CONSTANT_VALUE"}))
+        target.wait_for(lambda reqs: len(reqs) >= 1, 30, "the failed request")
+        failed_at = time.monotonic()
+
+        w.create("hfast", sink_config(healthy, "hfast"))
+        produce(mb.bootstrap, "hfast", ["f1", "f2"])
+        healthy.wait_for(lambda reqs: len(reqs) >= 2, 6, "2 fast records")
+        produce(mb.bootstrap, "hfast", ["f3"])
+        healthy.wait_for(lambda reqs: len(reqs) >= 3, 6, "the 3rd fast record")
+        # all of it happened while the slow sink was still backing off
+        assert time.monotonic() - failed_at < 7.5
+        assert len(target.requests()) == 1
+        assert [r.body for r in healthy.accepted()] == [b"f1", b"f2", b"f3"]
+        assert w.status("hslow")["tasks"][0]["state"] == "RUNNING"
+
+        got = target.wait_for(
+            lambda reqs: [v for r in reqs if r.status == 200
+                          for v in r.body.decode().split(",")] or None,
+            30, "the slow records after the back-off")
+        assert time.monotonic() - failed_at >= 7.5
+        time.sleep(1)
+        got = [v for r in target.accepted() for v in r.body.decode().split(",")]
+        assert got == ["s1", "s2", "s3"]
+        assert len(target.requests()) == 2
+        assert "retry 1/3 in 8000 ms" in w.log()
+    finally:
+        healthy.close()
 
 
 def test_non_retriable_status_logged_and_skipped(mock_broker, worker, target):

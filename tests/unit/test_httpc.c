@@ -28,8 +28,11 @@ typedef struct server {
         atomic_int conns;    /* connections accepted */
         atomic_int requests; /* requests read */
         atomic_int drop_next; /* close a reused connection on its next request */
+        atomic_int flaky_ok;    /* /flaky: accept this many requests, */
+        atomic_int flaky_fail;  /* then answer 503 to this many */
         pthread_mutex_t mu;
         char last_req[8192]; /* head + body of the last request */
+        char accepted[4096]; /* /flaky: bodies answered 200, each + ";" */
 } server_t;
 
 typedef struct conn {
@@ -130,6 +133,23 @@ static void *serve_conn(void *arg)
                 } else if (!strcmp(path, "/continue")) {
                         send_str(cn->fd, "HTTP/1.1 100 Continue\r\n\r\n"
                                          "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+                } else if (!strcmp(path, "/flaky")) {
+                        bool ok = true;
+                        if (atomic_load(&s->flaky_ok) > 0)
+                                atomic_fetch_sub(&s->flaky_ok, 1);
+                        else if (atomic_load(&s->flaky_fail) > 0)
+                                ok = atomic_fetch_sub(&s->flaky_fail, 1) <= 0;
+                        if (ok) {
+                                pthread_mutex_lock(&s->mu);
+                                size_t l = strlen(s->accepted);
+                                snprintf(s->accepted + l, sizeof(s->accepted) - l, "%s;",
+                                         strstr(req, "\r\n\r\n") + 4);
+                                pthread_mutex_unlock(&s->mu);
+                                send_str(cn->fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                        } else {
+                                send_str(cn->fd, "HTTP/1.1 503 Service Unavailable\r\n"
+                                                 "Content-Length: 5\r\n\r\nflaky");
+                        }
                 } else if (!strcmp(path, "/always503")) {
                         send_str(cn->fd, "HTTP/1.1 503 Service Unavailable\r\n"
                                          "Content-Length: 4\r\n\r\nbusy");
@@ -579,10 +599,25 @@ static void test_sink_put_exhausted_fail_and_ignore(void)
         sink_fixture_t f;
         char err[512] = "";
         const char *fail_kv[] = {"batch.max.size", "10", "max.retries", "2",
-                                 "retry.backoff.ms", "1", NULL};
+                                 "retry.backoff.ms", "100", "retry.backoff.policy",
+                                 "CONSTANT_VALUE", NULL};
         make_records();
         if (sink_open_with(srv, &f, "/always503", fail_kv)) {
-                CHECK(sl_http_sink_plugin.sink_put(f.state, recs, 3, err, sizeof(err)) < 0);
+                /* one request a put; the host puts again after the back-off */
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 3, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK_INT(stub_retry_after(f.ctx), 100);
+                CHECK_CONTAINS(err, "3 records (t-0@10 .. t-0@12)");
+                CHECK_CONTAINS(err, "retry 1/2 in 100 ms");
+                CHECK_CONTAINS(err, "returned HTTP 503: busy");
+                CHECK_INT(atomic_load(&srv->requests), 1);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 3, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK_CONTAINS(err, "retry 2/2 in 100 ms");
+                CHECK_INT(atomic_load(&srv->requests), 2);
+                /* the attempt budget is spent: the task fails */
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 3, err, sizeof(err)),
+                          SL_ERR_IO);
                 CHECK_CONTAINS(err, "Exhausted retries sending 3 records (t-0@10 .. t-0@12)");
                 CHECK_CONTAINS(err, "returned HTTP 503: busy");
                 CHECK_INT(atomic_load(&srv->requests), 3);
@@ -592,29 +627,37 @@ static void test_sink_put_exhausted_fail_and_ignore(void)
         const char *noretry_kv[] = {"retry.on.status.codes", "400-499", "max.retries", "5",
                                     NULL};
         if (sink_open_with(srv, &f, "/always503", noretry_kv)) {
-                CHECK(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)) < 0);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)),
+                          SL_ERR_IO);
                 CHECK_CONTAINS(err, "Non-retriable response sending 1 record (t-0@10)");
                 CHECK_INT(atomic_load(&srv->requests), 4);
+                CHECK_INT(stub_retry_after(f.ctx), -1);
                 sink_close(&f);
         }
         const char *ignore_kv[] = {"behavior.on.error", "ignore", "max.retries", "1",
                                    "retry.backoff.ms", "1", NULL};
         if (sink_open_with(srv, &f, "/always503", ignore_kv)) {
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
                 CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)), 0);
                 CHECK_INT(atomic_load(&srv->requests), 6);
+                sink_close(&f);
+        }
+        /* max.retries=0: the first failure is final */
+        const char *none_kv[] = {"max.retries", "0", NULL};
+        if (sink_open_with(srv, &f, "/always503", none_kv)) {
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)),
+                          SL_ERR_IO);
+                CHECK_CONTAINS(err, "Exhausted retries sending 1 record (t-0@10)");
+                CHECK_INT(atomic_load(&srv->requests), 7);
                 sink_close(&f);
         }
         server_stop(srv);
 }
 
-static void *stop_later(void *arg)
-{
-        usleep(200000);
-        stub_ctx_stop(arg);
-        return NULL;
-}
-
-static void test_sink_put_stops_during_backoff(void)
+/* A long back-off no longer holds put: it returns at once and hands the
+ * (exponential, jittered) wait to the host. */
+static void test_sink_put_does_not_sleep_during_backoff(void)
 {
         server_t *srv = server_start();
         sink_fixture_t f;
@@ -622,16 +665,147 @@ static void test_sink_put_stops_during_backoff(void)
         const char *kv[] = {"retry.backoff.ms", "20000", "max.retries", "10", NULL};
         make_records();
         if (sink_open_with(srv, &f, "/always503", kv)) {
-                pthread_t t;
                 struct timespec t0, t1;
                 clock_gettime(CLOCK_MONOTONIC, &t0);
-                pthread_create(&t, NULL, stop_later, f.ctx);
-                CHECK(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)) < 0);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
                 clock_gettime(CLOCK_MONOTONIC, &t1);
-                pthread_join(t, NULL);
                 CHECK((t1.tv_sec - t0.tv_sec) < 2);
-                CHECK_CONTAINS(err, "Task stopped while retrying");
+                CHECK(stub_retry_after(f.ctx) >= 10000 && stub_retry_after(f.ctx) <= 20000);
+                CHECK_CONTAINS(err, "retry 1/10");
                 CHECK_INT(atomic_load(&srv->requests), 1);
+                /* doubling per attempt */
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK(stub_retry_after(f.ctx) >= 20000 && stub_retry_after(f.ctx) <= 40000);
+                CHECK_CONTAINS(err, "retry 2/10");
+                /* capped */
+                for (int i = 0; i < 5; i++)
+                        CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err,
+                                                               sizeof(err)),
+                                  SL_ERR_RETRIABLE);
+                CHECK(stub_retry_after(f.ctx) >= BACKOFF_CAP_MS / 2 &&
+                      stub_retry_after(f.ctx) <= BACKOFF_CAP_MS);
+                CHECK_INT(atomic_load(&srv->requests), 7);
+                sink_close(&f);
+        }
+        server_stop(srv);
+}
+
+static void accepted_is(server_t *srv, const char *want)
+{
+        pthread_mutex_lock(&srv->mu);
+        CHECK_STR(srv->accepted, want);
+        pthread_mutex_unlock(&srv->mu);
+}
+
+/* After a failure part-way through a put, the repeated put sends only the
+ * records not delivered yet, per topic-partition. */
+static void test_sink_retry_skips_delivered(void)
+{
+        server_t *srv = server_start();
+        sink_fixture_t f;
+        char err[512] = "";
+        const char *kv[] = {"batch.max.size", "2", "max.retries", "2", "retry.backoff.ms",
+                            "250", "retry.backoff.policy", "CONSTANT_VALUE", NULL};
+        make_records();
+        if (sink_open_with(srv, &f, "/flaky", kv)) {
+                http_sink_t *hs = f.state;
+                atomic_store(&srv->flaky_ok, 1);
+                atomic_store(&srv->flaky_fail, 1);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, NRECS, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK_INT(stub_retry_after(f.ctx), 250);
+                CHECK_CONTAINS(err, "2 records (t-0@12 .. t-0@13)");
+                CHECK_CONTAINS(err, "HTTP 503: flaky");
+                CHECK_INT(atomic_load(&srv->requests), 2);
+                accepted_is(srv, "r0,r1;");
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, NRECS, err, sizeof(err)),
+                          0);
+                CHECK_INT(atomic_load(&srv->requests), 4);
+                accepted_is(srv, "r0,r1;r2,r3;r4;");
+                CHECK_INT(hs->ntps, 1); /* one entry per partition */
+                CHECK_INT(hs->attempt, 0);
+
+                /* The attempt count restarts after a success: two failures
+                 * use up max.retries=2 and the third try gets through... */
+                recs[0].offset = 20;
+                recs[1].offset = 21;
+                atomic_store(&srv->flaky_fail, 2);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 2, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 2, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK_CONTAINS(err, "retry 2/2");
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 2, err, sizeof(err)), 0);
+                accepted_is(srv, "r0,r1;r2,r3;r4;r0,r1;");
+                /* ...and the next failure starts at retry 1 again. */
+                recs[2].offset = 22;
+                atomic_store(&srv->flaky_fail, 1);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, &recs[2], 1, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK_CONTAINS(err, "retry 1/2");
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, &recs[2], 1, err, sizeof(err)),
+                          0);
+                accepted_is(srv, "r0,r1;r2,r3;r4;r0,r1;r2;");
+                sink_close(&f);
+        }
+        server_stop(srv);
+}
+
+static void test_sink_retry_skips_per_partition_and_close(void)
+{
+        server_t *srv = server_start();
+        sink_fixture_t f;
+        char err[512] = "";
+        const char *kv[] = {"max.retries", "3", "retry.backoff.ms", "10", NULL};
+        make_records();
+        /* p0@10, p1@20, p0@11, p1@21 */
+        recs[1].partition = 1;
+        recs[1].offset = 20;
+        recs[2].offset = 11;
+        recs[3].partition = 1;
+        recs[3].offset = 21;
+        if (sink_open_with(srv, &f, "/flaky", kv)) {
+                http_sink_t *hs = f.state;
+                atomic_store(&srv->flaky_ok, 2);
+                atomic_store(&srv->flaky_fail, 1);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 4, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                CHECK_CONTAINS(err, "1 record (t-0@11)");
+                CHECK(stub_retry_after(f.ctx) >= 5 && stub_retry_after(f.ctx) <= 10);
+                accepted_is(srv, "r0;r1;");
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 4, err, sizeof(err)), 0);
+                accepted_is(srv, "r0;r1;r2;r3;");
+                CHECK_INT(atomic_load(&srv->requests), 5);
+                CHECK_INT(hs->ntps, 2);
+                /* a new put (no retry pending) sends everything it is given */
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 1, err, sizeof(err)), 0);
+                accepted_is(srv, "r0;r1;r2;r3;r0;");
+
+                /* Revoked partitions are forgotten. */
+                atomic_store(&srv->flaky_fail, 1);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 4, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                accepted_is(srv, "r0;r1;r2;r3;r0;");
+                atomic_store(&srv->flaky_ok, 2);
+                atomic_store(&srv->flaky_fail, 1);
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 4, err, sizeof(err)),
+                          SL_ERR_RETRIABLE);
+                accepted_is(srv, "r0;r1;r2;r3;r0;r0;r1;");
+                CHECK_INT(hs->ntps, 2);
+                sl_topic_partition_t tp = {.topic = "t", .partition = 1, .offset = -1};
+                CHECK_INT(sl_http_sink_plugin.sink_close(f.state, &tp, 1), 0);
+                CHECK_INT(hs->ntps, 1);
+                CHECK_INT(hs->attempt, 0);
+                /* p0@10 was delivered; what p1 had delivered is forgotten */
+                CHECK_INT(sl_http_sink_plugin.sink_put(f.state, recs, 4, err, sizeof(err)), 0);
+                accepted_is(srv, "r0;r1;r2;r3;r0;r0;r1;r1;r2;r3;");
+                tp.partition = 0;
+                CHECK_INT(sl_http_sink_plugin.sink_close(f.state, &tp, 1), 0);
+                tp.partition = 1;
+                CHECK_INT(sl_http_sink_plugin.sink_close(f.state, &tp, 1), 0);
+                CHECK_INT(hs->ntps, 0);
                 sink_close(&f);
         }
         server_stop(srv);
@@ -663,7 +837,9 @@ int main(void)
         RUN(test_sink_headers);
         RUN(test_sink_put_batches);
         RUN(test_sink_put_exhausted_fail_and_ignore);
-        RUN(test_sink_put_stops_during_backoff);
+        RUN(test_sink_put_does_not_sleep_during_backoff);
+        RUN(test_sink_retry_skips_delivered);
+        RUN(test_sink_retry_skips_per_partition_and_close);
         RUN(test_sink_backoff_grows_with_cap);
         TEST_MAIN_END();
 }
