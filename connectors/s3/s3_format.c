@@ -9,6 +9,7 @@
 #include <zstd.h>
 
 #include "s3/s3_int.h"
+#include "util/utf8.h"
 
 /* ------------------------------------------------------------ naming */
 
@@ -42,38 +43,6 @@ int s3_object_key(const s3_layout_t *l, const char *topic, int32_t partition,
 
 /* --------------------------------------------------------- rendering */
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-static int put_utf8(sl_buf_t *out, unsigned cp)
-{
-        char b[4];
-        size_t n;
-
-        if (cp < 0x80) {
-                b[0] = (char)cp;
-                n = 1;
-        } else if (cp < 0x800) {
-                b[0] = (char)(0xC0 | (cp >> 6));
-                b[1] = (char)(0x80 | (cp & 0x3F));
-                n = 2;
-        } else {
-                b[0] = (char)(0xE0 | (cp >> 12));
-                b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                b[2] = (char)(0x80 | (cp & 0x3F));
-                n = 3;
-        }
-        return sl_buf_append(out, b, n);
-}
-
 /* One escape after the backslash at *sp; advances *sp past it. */
 static int unescape_one(const char **sp, sl_buf_t *out)
 {
@@ -90,13 +59,13 @@ static int unescape_one(const char **sp, sl_buf_t *out)
         case '\\': case '"': case '\'': cp = (unsigned char)*s; break;
         case 'u':
                 for (n = 1; n <= 4; n++) {
-                        int h = hexval(s[n]);
+                        int h = sl_hex_digit(s[n]);
                         if (h < 0)
                                 return SL_ERR_PARSE;
                         cp = cp * 16 + (unsigned)h;
                 }
                 *sp = s + 5;
-                return put_utf8(out, cp);
+                return sl_utf8_put(out, cp);
         default:
                 if (*s < '0' || *s > '7')
                         return SL_ERR_PARSE;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "s3/s3_client.h"
+#include "util/utf8.h"
 
 typedef struct xspan {
         const char *p;
@@ -56,43 +57,6 @@ static int x_next(const char **pos, const char *end, const char *tag, xspan_t *i
         return 0;
 }
 
-static int hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-static void put_utf8(sl_buf_t *b, unsigned long cp)
-{
-        char u[4];
-        size_t n;
-        if (cp < 0x80) {
-                u[0] = (char)cp;
-                n = 1;
-        } else if (cp < 0x800) {
-                u[0] = (char)(0xc0 | (cp >> 6));
-                u[1] = (char)(0x80 | (cp & 0x3f));
-                n = 2;
-        } else if (cp < 0x10000) {
-                u[0] = (char)(0xe0 | (cp >> 12));
-                u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                u[2] = (char)(0x80 | (cp & 0x3f));
-                n = 3;
-        } else {
-                u[0] = (char)(0xf0 | (cp >> 18));
-                u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-                u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                u[3] = (char)(0x80 | (cp & 0x3f));
-                n = 4;
-        }
-        sl_buf_append(b, u, n);
-}
-
 /* Decode the five predefined entities and character references; an
  * unknown entity is kept as it is rather than losing bytes of a key. */
 static char *x_decode(xspan_t s)
@@ -126,14 +90,14 @@ static char *x_decode(xspan_t s)
                         size_t j = hex ? 3 : 2;
                         int ok = j < el - 1;
                         for (; j < el - 1 && ok; j++) {
-                                int v = hex ? hexval(e[j]) : (e[j] >= '0' && e[j] <= '9' ? e[j] - '0' : -1);
+                                int v = hex ? sl_hex_digit(e[j]) : (e[j] >= '0' && e[j] <= '9' ? e[j] - '0' : -1);
                                 if (v < 0 || cp > 0x10ffff)
                                         ok = 0;
                                 else
                                         cp = cp * (hex ? 16 : 10) + (unsigned long)v;
                         }
                         if (ok && cp <= 0x10ffff) {
-                                put_utf8(&b, cp);
+                                sl_utf8_put(&b, (uint32_t)cp);
                                 done = 1;
                         }
                 }

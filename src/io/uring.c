@@ -124,8 +124,7 @@ ssize_t sl_uring_read_fixed(sl_uring_t *u, int fd, sl_iobuf_t *buf,
         }
 }
 
-/* Drop the first `done` bytes from a copy of the iovec array. */
-static int iov_advance(struct iovec *iov, int cnt, size_t done)
+int sl_iov_advance(struct iovec *iov, int cnt, size_t done)
 {
         int i = 0;
         while (i < cnt && done >= iov[i].iov_len)
@@ -194,9 +193,9 @@ ssize_t sl_uring_writev(sl_uring_t *u, int fd, const struct iovec *iov,
                                 goto out;
                         }
                         memcpy(copy, iov, (size_t)iovcnt * sizeof(*copy));
-                        cnt = iov_advance(copy, iovcnt, done);
+                        cnt = sl_iov_advance(copy, iovcnt, done);
                 } else {
-                        cnt = iov_advance(copy, cnt, (size_t)res);
+                        cnt = sl_iov_advance(copy, cnt, (size_t)res);
                 }
                 cur = copy;
         }

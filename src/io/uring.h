@@ -35,6 +35,10 @@ ssize_t sl_uring_read_fixed(sl_uring_t *u, int fd, sl_iobuf_t *buf,
 ssize_t sl_uring_writev(sl_uring_t *u, int fd, const struct iovec *iov,
                         int iovcnt, off_t off);
 
+/* Drop the first done bytes of iov (the caller's private copy) by moving
+ * the rest to its front; returns how many entries are left. */
+int sl_iov_advance(struct iovec *iov, int cnt, size_t done);
+
 /* fsync(2), or fdatasync(2) when datasync. 0 or -errno. */
 int sl_uring_fsync(sl_uring_t *u, int fd, bool datasync);
 

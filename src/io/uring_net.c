@@ -153,20 +153,6 @@ int sl_net_connect(sl_uring_t *u, const char *host, int port, int timeout_ms)
         return err;
 }
 
-/* Drop the first done bytes of iov (a private copy). */
-static int iov_skip(struct iovec *iov, int cnt, size_t done)
-{
-        int i = 0;
-        while (i < cnt && done >= iov[i].iov_len)
-                done -= iov[i++].iov_len;
-        if (i < cnt) {
-                iov[i].iov_base = (char *)iov[i].iov_base + done;
-                iov[i].iov_len -= done;
-        }
-        memmove(iov, iov + i, (size_t)(cnt - i) * sizeof(*iov));
-        return cnt - i;
-}
-
 #define NET_IOV_STACK 16
 
 static ssize_t uring_send(sl_uring_t *u, int fd, const struct iovec *iov, int iovcnt,
@@ -191,7 +177,7 @@ static ssize_t uring_send(sl_uring_t *u, int fd, const struct iovec *iov, int io
         if (!copy)
                 return -ENOMEM;
         memcpy(copy, iov, (size_t)iovcnt * sizeof(*copy));
-        cnt = iov_skip(copy, cnt, 0);
+        cnt = sl_iov_advance(copy, cnt, 0);
         while (cnt > 0) {
                 int left = left_ms(deadline), r;
                 if (left < 0) {
@@ -214,7 +200,7 @@ static ssize_t uring_send(sl_uring_t *u, int fd, const struct iovec *iov, int io
                         ret = r < 0 ? r : -EIO;
                         break;
                 }
-                cnt = iov_skip(copy, cnt, (size_t)r);
+                cnt = sl_iov_advance(copy, cnt, (size_t)r);
         }
         if (copy != stack)
                 free(copy);
