@@ -10,6 +10,15 @@
  * consumer there, so what the database holds decides where consumption
  * resumes, whatever Kafka's committed offsets say; records below those
  * offsets that still arrive are skipped.
+ *
+ * Transient failures (connection lost, serialization failure, ...) do not
+ * hold the shard: the put rolls back, asks the host to put the same
+ * records again after retry.backoff.ms (sl_task_sink_retry_after) and
+ * returns SL_ERR_RETRIABLE, as Confluent's sink throws RetriableException
+ * after context.timeout(). The repeated put reconnects if needed and
+ * re-reads the offsets table first (the COMMIT may have succeeded before
+ * the connection dropped), so records already stored are skipped. After
+ * max.retries such failures in a row the task fails.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -213,6 +222,8 @@ typedef struct sink {
         char *table_fmt, *offsets_table;
         bool auto_create, auto_evolve, delete_enabled;
         int max_retries;
+        int attempt;  /* transient failures since the last good put */
+        bool started; /* task_start connected: later reconnects try once */
         int64_t backoff_ms;
         size_t batch_size; /* records per transaction; 0: a whole put */
         table_info_t *tables;
@@ -296,16 +307,33 @@ static int ensure_offsets_table(sink_t *s, char *errstr, size_t errstr_size)
         return r;
 }
 
+/* The stored offsets are re-read before the next write (put_once). */
+static void offsets_forget(sink_t *s)
+{
+        for (size_t i = 0; i < s->ntps; i++)
+                s->tps[i].next = -1;
+}
+
 static int sink_connect(sink_t *s, char *errstr, size_t errstr_size)
 {
+        pg_conn_opts_t o = s->opts;
+
         if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
                 return 0;
         if (s->conn)
                 PQfinish(s->conn);
+        s->conn = NULL;
         s->offsets_table_ok = false;
         tables_forget(s);
-        if (!(s->conn = pg_connect(s->ctx, &s->opts, NULL, errstr,
-                                   errstr_size)))
+        /* another session may have written since: never trust offsets
+         * read on a previous connection */
+        offsets_forget(s);
+        /* After task_start, puts (and opens) run on the shard: one
+         * attempt, the host's retry (retry.backoff.ms) waits between
+         * them without blocking it. */
+        if (s->started)
+                o.attempts = 1;
+        if (!(s->conn = pg_connect(s->ctx, &o, NULL, errstr, errstr_size)))
                 return SL_ERR_RETRIABLE;
         return ensure_offsets_table(s, errstr, errstr_size);
 }
@@ -373,6 +401,7 @@ static int sink_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
                 sink_stop(s);
                 return r;
         }
+        s->started = true;
         *statep = s;
         return 0;
 }
@@ -459,8 +488,18 @@ static int sink_open(void *state, const sl_topic_partition_t *tps,
 {
         sink_t *s = state;
         char err[1024] = "";
-        int r = sink_connect(s, err, sizeof(err));
+        int r;
 
+        /* offsets known from an earlier assignment may be stale (another
+         * task wrote meanwhile): if they cannot be read now, put reads
+         * them before writing */
+        for (size_t i = 0; i < cnt; i++) {
+                tp_offset_t *tp = tp_find(s, tps[i].topic, tps[i].partition,
+                                          false);
+                if (tp)
+                        tp->next = -1;
+        }
+        r = sink_connect(s, err, sizeof(err));
         if (r == 0)
                 r = load_offsets(s, tps, cnt, true, err, sizeof(err));
         if (r < 0)
@@ -1167,46 +1206,73 @@ out:
         return r;
 }
 
-/* One transaction, retried on transient failures. */
-static int put_chunk(sink_t *s, const sl_sink_record_t *records, size_t cnt,
-                     char *errstr, size_t errstr_size)
-{
-        int r = 0;
-
-        for (int attempt = 0; cnt > 0; attempt++) {
-                r = put_once(s, records, cnt, errstr, errstr_size);
-                if (r != SL_ERR_RETRIABLE || attempt >= s->max_retries)
-                        break;
-                sl_warn(LOGGER, "Write of %zu records failed, retrying "
-                        "(%d of %d) in %" PRId64 " ms: %s", cnt, attempt + 1,
-                        s->max_retries, s->backoff_ms, errstr);
-                /* the commit may have happened: reconnecting re-reads the
-                 * stored offsets before writing again */
-                if (s->conn)
-                        PQfinish(s->conn);
-                s->conn = NULL;
-                for (size_t i = 0; i < s->ntps; i++)
-                        s->tps[i].next = -1;
-                if (pg_sleep(s->ctx, s->backoff_ms))
-                        break;
-        }
-        return r;
-}
-
 /* batch.size records per transaction, each with its own offsets, so a
- * failure later in a put keeps what was committed before it. */
+ * failure later in a put keeps what was committed before it. A transient
+ * failure with retries left makes the host put the same records again
+ * after retry.backoff.ms without holding the shard; put_once then skips
+ * what the offsets table says is stored (re-read first: the connection
+ * is new, or sink_put forgot the offsets). */
 static int sink_put(void *state, const sl_sink_record_t *records, size_t cnt,
                     char *errstr, size_t errstr_size)
 {
         sink_t *s = state;
         size_t step = s->batch_size ? s->batch_size : cnt;
+        int r = 0;
 
-        for (size_t at = 0; at < cnt; at += step) {
+        for (size_t at = 0; at < cnt && r == 0; at += step) {
                 size_t n = cnt - at < step ? cnt - at : step;
-                int r = put_chunk(s, records + at, n, errstr, errstr_size);
-                if (r < 0)
-                        return r;
+                r = put_once(s, records + at, n, errstr, errstr_size);
         }
+        if (r == 0) {
+                if (s->attempt > 0)
+                        sl_info(LOGGER, "%s-%d: %zu records written after %d "
+                                "retries", sl_task_connector(s->ctx),
+                                sl_task_id(s->ctx), cnt, s->attempt);
+                s->attempt = 0;
+                return 0;
+        }
+        if (r != SL_ERR_RETRIABLE) {
+                s->attempt = 0;
+                return r;
+        }
+        /* The COMMIT may have happened before the failure showed: the
+         * repeated put re-reads the stored offsets before writing. */
+        offsets_forget(s);
+        if (s->conn && PQstatus(s->conn) != CONNECTION_OK) {
+                PQfinish(s->conn);
+                s->conn = NULL;
+        }
+        if (s->attempt >= s->max_retries) {
+                sl_error(LOGGER, "%s-%d: write of %zu records failed after "
+                         "%d retries: %s", sl_task_connector(s->ctx),
+                         sl_task_id(s->ctx), cnt, s->attempt, errstr);
+                s->attempt = 0;
+                /* another code than SL_ERR_RETRIABLE fails the task, with
+                 * PostgreSQL's message */
+                return SL_ERR_IO;
+        }
+        s->attempt++;
+        sl_warn(LOGGER, "%s-%d: write of %zu records failed, retrying (%d "
+                "of %d) in %" PRId64 " ms: %s", sl_task_connector(s->ctx),
+                sl_task_id(s->ctx), cnt, s->attempt, s->max_retries,
+                s->backoff_ms, errstr);
+        sl_task_sink_retry_after(s->ctx, s->backoff_ms);
+        return SL_ERR_RETRIABLE;
+}
+
+/* Revoked partitions: the records of a put being retried may not come
+ * again; their offsets are re-read if they are assigned again. */
+static int sink_close(void *state, const sl_topic_partition_t *tps,
+                      size_t cnt)
+{
+        sink_t *s = state;
+        for (size_t i = 0; i < cnt; i++) {
+                tp_offset_t *tp = tp_find(s, tps[i].topic, tps[i].partition,
+                                          false);
+                if (tp)
+                        tp->next = -1;
+        }
+        s->attempt = 0;
         return 0;
 }
 
@@ -1232,4 +1298,5 @@ const sl_connector_plugin_t sl_jdbc_sink_plugin = {
         .sink_put = sink_put,
         .sink_flush = sink_flush,
         .sink_open = sink_open,
+        .sink_close = sink_close,
 };

@@ -2,6 +2,7 @@
 schema evolution and the offsets table written in the same transaction as
 the rows, against a real PostgreSQL (pg_fixture) and the mock broker."""
 
+import copy
 import datetime
 import json
 
@@ -207,10 +208,12 @@ def test_config_validation(postgres, mock_broker, worker):
 
 
 def test_lost_connection_is_retried(postgres, mock_broker, worker):
+    """Plain inserts into a table with a primary key: a record written
+    twice (a re-put not skipping what was committed) fails the task."""
     mb = mock_broker("r:1")
     w = worker.start({"bootstrap.servers": mb.bootstrap})
     w.create("snk", sink_config(postgres, "r", **{
-        "auto.create": "true", "insert.mode": "upsert",
+        "auto.create": "true", "insert.mode": "insert",
         "pk.mode": "record_value", "pk.fields": "id", "batch.size": "2"}))
     send(mb, "r", [(None, order(i, "x")) for i in range(3)])
     q = "select count(*) from r"
@@ -222,6 +225,8 @@ def test_lost_connection_is_retried(postgres, mock_broker, worker):
     send(mb, "r", [(None, order(i, "y")) for i in range(3, 6)])
     w.wait_for(lambda: rows(postgres, q) == [(6,)], 20, "rows after retry")
     assert stored_offsets(postgres, "snk") == [("r", 0, 6)]
+    assert rows(postgres, "select id, item from r order by id") == \
+        [(i, "x" if i < 3 else "y") for i in range(6)]
     assert w.status("snk")["tasks"][0]["state"] == "RUNNING"
     assert "retrying (1 of 10)" in w.log()
 
@@ -250,3 +255,113 @@ def test_kafka_pk_mode_and_update_mode(postgres, mock_broker, worker):
     w.wait_for(lambda: stored_offsets(postgres, "up") == [("up", 0, 2)],
                20, "updates written")
     assert rows(postgres, "select id, item, qty from up") == [(1, "new", 9)]
+
+
+def _admin(pg, sql):
+    """sql on the maintenance database (works while 'test' is closed)."""
+    c = pg.connect("postgres")
+    try:
+        c.autocommit = True
+        c.cursor().execute(sql)
+    finally:
+        c.close()
+
+
+def _close_database(pg, dbname="test"):
+    """New sessions to dbname are refused ('database ... is not currently
+    accepting connections') and its open ones are terminated: every write
+    fails, transiently, until _open_database."""
+    _admin(pg, f"alter database {dbname} allow_connections false")
+    _admin(pg, "select pg_terminate_backend(pid) from pg_stat_activity "
+               f"where datname = '{dbname}' and backend_type = "
+               "'client backend' and pid <> pg_backend_pid()")
+
+
+def _open_database(pg, dbname="test"):
+    _admin(pg, f"alter database {dbname} allow_connections true")
+
+
+def test_retry_backoff_does_not_hold_the_shard(postgres, mock_broker,
+                                               worker):
+    """One shard runs both sinks. While the database of the first refuses
+    connections it waits retry.backoff.ms (10 s) between attempts without
+    holding the shard: the second, writing to another database, keeps
+    delivering within a few seconds. Once its database is back the first
+    writes everything exactly once (plain inserts under a primary key: a
+    duplicate would fail the task)."""
+    _admin(postgres, "create database other")
+    other = copy.copy(postgres)
+    other.dbname = "other"
+    other.url = f"jdbc:postgresql://{other.host}:{other.port}/other"
+    mb = mock_broker("a:1", "b:1")
+    w = worker.start({"bootstrap.servers": mb.bootstrap,
+                      "shard.count": "1"})
+    strict = {"auto.create": "true", "insert.mode": "insert",
+              "pk.mode": "record_value", "pk.fields": "id"}
+    w.create("down", sink_config(postgres, "a", **strict, **{
+        "retry.backoff.ms": "10000", "max.retries": "50"}))
+    w.create("up", sink_config(other, "b", **strict))
+    send(mb, "a", [(None, order(i, "a")) for i in range(3)])
+    send(mb, "b", [(None, order(i, "b")) for i in range(2)])
+    qa = "select id, item from a order by id"
+    qb = "select id, item from b order by id"
+    w.wait_for(lambda: rows(postgres, qa) == [(i, "a") for i in range(3)],
+               20, "first rows in test.a")
+    w.wait_for(lambda: rows(other, qb) == [(i, "b") for i in range(2)], 20,
+               "first rows in other.b")
+
+    _close_database(postgres)
+    try:
+        send(mb, "a", [(None, order(i, "a")) for i in range(3, 6)])
+        w.wait_for(lambda: "retrying (1 of 50) in 10000 ms" in w.log(), 20,
+                   "first write failure of 'down'")
+        # the shard is not sleeping through the 10 s back-off
+        send(mb, "b", [(None, order(i, "b")) for i in range(2, 5)])
+        w.wait_for(lambda: rows(other, qb) ==
+                   [(i, "b") for i in range(5)], 6,
+                   "other.b written during the back-off")
+        # the repeated put fails again (the database still refuses) and
+        # waits again, still without holding the shard
+        w.wait_for(lambda: "retrying (2 of 50)" in w.log(), 20,
+                   "second attempt of 'down'")
+        assert "not currently accepting connections" in w.log()
+        send(mb, "b", [(None, order(5, "b"))])
+        w.wait_for(lambda: rows(other, qb) ==
+                   [(i, "b") for i in range(6)], 6,
+                   "other.b written during the second back-off")
+        st = w.status("down")
+        assert st["tasks"][0]["state"] == "RUNNING", st
+    finally:
+        _open_database(postgres)
+
+    w.wait_for(lambda: rows(postgres, qa) == [(i, "a") for i in range(6)],
+               30, "test.a complete after the database came back")
+    assert stored_offsets(postgres, "down") == [("a", 0, 6)]
+    assert stored_offsets(other, "up") == [("b", 0, 6)]
+    w.wait_for(lambda: "records written after" in w.log(), 10,
+               "recovery logged")
+    for name in ("down", "up"):
+        st = w.status(name)
+        assert st["tasks"][0]["state"] == "RUNNING", st
+
+
+def test_retries_exhausted_fail_the_task(postgres, mock_broker, worker):
+    mb = mock_broker("x:1")
+    w = worker.start({"bootstrap.servers": mb.bootstrap})
+    w.create("snk", sink_config(postgres, "x", **{
+        "auto.create": "true", "max.retries": "2",
+        "retry.backoff.ms": "300"}))
+    send(mb, "x", [(None, order(0, "x"))])
+    w.wait_for(lambda: rows(postgres, "select count(*) from x") == [(1,)],
+               20, "first row")
+    _close_database(postgres)
+    try:
+        send(mb, "x", [(None, order(1, "x"))])
+        st = w.wait_state("snk", "RUNNING", task_state="FAILED", timeout=30)
+        trace = st["tasks"][0]["trace"]
+        assert "not currently accepting connections" in trace, trace
+        log = w.log()
+        assert "retrying (2 of 2)" in log and "retrying (3 of" not in log
+    finally:
+        _open_database(postgres)
+    assert rows(postgres, "select id from x") == [(0,)]
