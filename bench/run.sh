@@ -6,7 +6,9 @@
 #   bench/run.sh --quick    smoke run (< 2 min)
 #
 # Other options go to bench/lib/bench.py: --reps N, --brokers N,
-# --only f2k,k2f,gen,rss,xform, --work DIR. Environment: BENCH_WORK (work dir,
+# --only f2k,k2f,gen,rss,xform,s3, --work DIR. s3 (S3 sink and source
+# against Swift on loopback, ~3 min full) runs only when named (--only s3).
+# Environment: BENCH_WORK (work dir,
 # default /tmp/sluice-bench), BENCH_BROKERS, BENCH_REPS, BENCH_ONLY,
 # BENCH_PLUGIN_PATH (plugin.path for the workers).
 #
@@ -18,7 +20,7 @@ ROOT=$(pwd)
 PY=/usr/bin/python3
 
 case "${1:-}" in
--h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 
 for tool in meson ninja kcat; do
