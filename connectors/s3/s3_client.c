@@ -8,6 +8,7 @@
 
 #include "net/httpc.h"
 #include "s3/s3_client.h"
+#include "s3/s3_int.h"
 
 #define S3_EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define S3_DEFAULT_TIMEOUT_MS 30000
@@ -68,6 +69,86 @@ s3_client_t *s3_client_new(sl_task_ctx_t *ctx, const s3_conf_t *conf, char *errs
                 return NULL;
         }
         return c;
+}
+
+s3_client_t *s3_client_from_config(sl_task_ctx_t *ctx, const sl_strmap_t *config,
+                                   char *errstr, size_t errstr_size)
+{
+        s3_conf_t conf = {
+                .endpoint = sl_config_str(config, "store.url"),
+                .region = sl_config_str(config, "s3.region"),
+                .bucket = sl_config_str(config, "s3.bucket.name"),
+                .access_key = sl_config_str(config, "aws.access.key.id"),
+                .secret_key = sl_config_str(config, "aws.secret.access.key"),
+                .timeout_ms = S3_DEFAULT_TIMEOUT_MS,
+        };
+
+        return s3_client_new(ctx, &conf, errstr, errstr_size);
+}
+
+void s3_retry_init(s3_retry_t *rt, const sl_strmap_t *config)
+{
+        *rt = (s3_retry_t){
+                .retries = (int)sl_config_long(config, "s3.part.retries", 3),
+                .backoff_ms = sl_config_long(config, "s3.retry.backoff.ms", 200),
+        };
+}
+
+int64_t s3_retry_next(s3_retry_t *rt)
+{
+        int64_t wait = rt->backoff_ms > 0 ? rt->backoff_ms : 0;
+        int64_t most = wait > S3_MAX_BACKOFF_MS ? wait : S3_MAX_BACKOFF_MS;
+
+        if (rt->failures >= rt->retries)
+                return -1;
+        for (int i = 0; i < rt->failures && wait < most; i++)
+                wait *= 2;
+        rt->failures++;
+        return wait < most ? wait : most;
+}
+
+bool s3_retry_wait(sl_task_ctx_t *ctx, int64_t ms)
+{
+        while (ms > 0) {
+                int64_t step = ms < 50 ? ms : 50;
+                struct timespec ts = {0, (long)step * 1000000L};
+
+                if (sl_task_stopping(ctx))
+                        return false;
+                nanosleep(&ts, NULL);
+                ms -= step;
+        }
+        return !sl_task_stopping(ctx);
+}
+
+int s3_retry(sl_task_ctx_t *ctx, const s3_retry_t *policy, const char *logger,
+             const char *what, int (*op)(void *arg, char *errstr, size_t errstr_size),
+             void *arg, char *errstr, size_t errstr_size)
+{
+        s3_retry_t rt = *policy;
+        int r;
+
+        rt.failures = 0;
+        for (;;) {
+                int64_t wait;
+
+                r = op(arg, errstr, errstr_size);
+                if (r != SL_ERR_RETRIABLE)
+                        return r;
+                if ((wait = s3_retry_next(&rt)) < 0) {
+                        char why[768];
+                        snprintf(why, sizeof(why), "%s", errstr ? errstr : "");
+                        return sl_seterr(errstr, errstr_size, r,
+                                         "%s failed after %d attempt(s): %s", what,
+                                         rt.failures + 1, why);
+                }
+                sl_warn(logger, "%s failed (attempt %d of %d), retrying in %lld ms: %s",
+                        what, rt.failures, rt.retries + 1, (long long)wait,
+                        errstr ? errstr : "");
+                if (!s3_retry_wait(ctx, wait))
+                        return sl_seterr(errstr, errstr_size, r,
+                                         "%s failed and the task is stopping", what);
+        }
 }
 
 void s3_client_destroy(s3_client_t *c)

@@ -9,6 +9,7 @@
 #ifndef SL_CONNECTOR_S3_CLIENT_H
 #define SL_CONNECTOR_S3_CLIENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -38,7 +39,37 @@ typedef struct s3_upload {
 
 s3_client_t *s3_client_new(sl_task_ctx_t *ctx, const s3_conf_t *conf, char *errstr,
                            size_t errstr_size);
+/* A client for the connection settings of a connector's config: store.url,
+ * s3.region, s3.bucket.name, aws.access.key.id, aws.secret.access.key. */
+s3_client_t *s3_client_from_config(sl_task_ctx_t *ctx, const sl_strmap_t *config,
+                                   char *errstr, size_t errstr_size);
 void s3_client_destroy(s3_client_t *c);
+
+/* Retrying S3 requests that failed with SL_ERR_RETRIABLE: at most
+ * s3.part.retries retries in a row, the first s3.retry.backoff.ms after
+ * the failure, each wait twice the one before up to S3_MAX_BACKOFF_MS (or
+ * the first wait, when that is longer). */
+typedef struct s3_retry {
+        int retries;        /* s3.part.retries */
+        int64_t backoff_ms; /* s3.retry.backoff.ms */
+        int failures;       /* transient failures in a row */
+} s3_retry_t;
+
+/* The policy of config, no failures counted. */
+void s3_retry_init(s3_retry_t *rt, const sl_strmap_t *config);
+/* Counts a transient failure: the ms to wait before trying again, or -1
+ * when the retries are used up (rt->failures then stays at rt->retries). */
+int64_t s3_retry_next(s3_retry_t *rt);
+/* Waits ms in short slices; false as soon as the task is asked to stop. */
+bool s3_retry_wait(sl_task_ctx_t *ctx, int64_t ms);
+/* Runs op(arg) until it returns anything but SL_ERR_RETRIABLE, waiting as
+ * policy says between the tries (a warning under logger names what and
+ * the error). When the retries are used up, or the task stops while it
+ * waits, SL_ERR_RETRIABLE with errstr "<what> failed after N attempt(s):
+ * <last error>" / "<what> failed and the task is stopping". */
+int s3_retry(sl_task_ctx_t *ctx, const s3_retry_t *policy, const char *logger,
+             const char *what, int (*op)(void *arg, char *errstr, size_t errstr_size),
+             void *arg, char *errstr, size_t errstr_size);
 
 int s3_put_object(s3_client_t *c, const char *key, const struct iovec *iov, int iovcnt,
                   const char *content_type, char *errstr, size_t errstr_size);

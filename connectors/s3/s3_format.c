@@ -1,15 +1,113 @@
 /*
- * S3 sink pieces that need no server: object names, record lines, the
- * zstd stream of an object and the rotation rules.
+ * S3 connector pieces that need no server: the config checks both
+ * connectors share, object names, record lines, the zstd stream of an
+ * object and the rotation rules.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <zstd.h>
 
 #include "s3/s3_int.h"
 #include "util/utf8.h"
+
+/* ------------------------------------------------------------ config */
+
+int s3_url_validator(const char *name, const char *value, char *errstr,
+                     size_t errstr_size)
+{
+        (void)name;
+        if (!strncmp(value, "http://", 7) && value[7])
+                return 0;
+        if (!strncasecmp(value, "https://", 8))
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "https is not supported; use an http:// S3 endpoint");
+        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                         "must be an http:// URL of the S3 endpoint, e.g. "
+                         "http://127.0.0.1:8080");
+}
+
+int s3_topics_dir_validator(const char *name, const char *value, char *errstr,
+                            size_t errstr_size)
+{
+        (void)name;
+        if (value[0] == '/' || strstr(value, "//"))
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "must be a relative key prefix such as \"topics\" "
+                                 "(no leading or double '/')");
+        return 0;
+}
+
+int s3_format_validator(const char *name, const char *value, char *errstr,
+                        size_t errstr_size)
+{
+        (void)name;
+        if (!strcmp(value, S3_JSON_FORMAT) || !strcmp(value, S3_BYTEARRAY_FORMAT))
+                return 0;
+        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                         "format not supported; use " S3_JSON_FORMAT " or " S3_BYTEARRAY_FORMAT);
+}
+
+/* SL_ERR_CONFIG with a message of its own, or 0 with *len the length of
+ * the unescaped separator. */
+static int separator_check(const char *value, size_t *len, char *errstr, size_t errstr_size)
+{
+        sl_buf_t b = SL_BUF_INIT;
+        int r = s3_unescape(value, &b);
+
+        *len = b.len;
+        sl_buf_free(&b);
+        if (r < 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "invalid escape sequence (Java escapes such as \\n, "
+                                 "\\t, \\u0001 are allowed)");
+        return 0;
+}
+
+int s3_separator_validator(const char *name, const char *value, char *errstr,
+                           size_t errstr_size)
+{
+        size_t len;
+
+        (void)name;
+        return separator_check(value, &len, errstr, errstr_size);
+}
+
+int s3_separator_nonempty_validator(const char *name, const char *value, char *errstr,
+                                    size_t errstr_size)
+{
+        size_t len;
+        int r = separator_check(value, &len, errstr, errstr_size);
+
+        (void)name;
+        if (r == 0 && len == 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "the separator must not be empty: records could not be "
+                                 "told apart");
+        return r;
+}
+
+s3_format_kind_t s3_format_kind_of(const sl_strmap_t *config)
+{
+        const char *v = sl_config_str(config, "format.class");
+
+        return v && !strcmp(v, S3_BYTEARRAY_FORMAT) ? S3_FMT_BYTES : S3_FMT_JSON;
+}
+
+int s3_separator_of(const sl_strmap_t *config, bool allow_empty, sl_buf_t *out,
+                    char *errstr, size_t errstr_size)
+{
+        const char *v = sl_config_str(config, "format.bytearray.separator");
+
+        if (!v)
+                v = "\\n";
+        if (s3_unescape(v, out) < 0 || (!allow_empty && out->len == 0))
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "Invalid value for format.bytearray.separator: '%s'", v);
+        return 0;
+}
 
 /* ------------------------------------------------------------ naming */
 

@@ -1,8 +1,8 @@
 /*
- * S3 sink internals shared by s3_sink.c and s3_format.c (and unit tests):
- * object naming, record rendering, the per-object zstd stream and the
- * rotation rules. Nothing here talks to S3, so all of it is testable
- * without a server.
+ * S3 connector internals shared by s3_sink.c, s3_source.c and s3_format.c
+ * (and unit tests): the config both connectors have, object naming, record
+ * rendering, the per-object zstd stream and the rotation rules. Nothing
+ * here talks to S3, so all of it is testable without a server.
  */
 #ifndef SL_CONNECTORS_S3_S3_INT_H
 #define SL_CONNECTORS_S3_S3_INT_H
@@ -18,6 +18,8 @@
 #define S3_STORAGE_CLASS "io.confluent.connect.s3.storage.S3Storage"
 /* S3's minimum size of every multipart part but the last */
 #define S3_MIN_PART_SIZE 5242880
+/* the longest single wait between retries of an S3 request */
+#define S3_MAX_BACKOFF_MS 10000
 
 typedef enum s3_format_kind {
         S3_FMT_JSON = 0,
@@ -29,6 +31,112 @@ typedef enum s3_ts_kind {
         S3_TS_RECORD,
         S3_TS_FIELD,
 } s3_ts_kind_t;
+
+/* ------------------------------------------------------------ config */
+
+/* The config both connectors have, one definition for the sink and the
+ * source (Confluent's keys and defaults). The tables take the entries in
+ * the blocks below, each at the order the connector gives its first one. */
+
+#define S3_GROUP_S3 "S3"
+#define S3_GROUP_STORAGE "Storage"
+#define S3_GROUP_CONN "Connector"
+
+/* store.url: an http:// endpoint (the client speaks no TLS). */
+int s3_url_validator(const char *name, const char *value, char *errstr,
+                     size_t errstr_size);
+/* topics.dir: a relative key prefix (no leading or double '/'). */
+int s3_topics_dir_validator(const char *name, const char *value, char *errstr,
+                            size_t errstr_size);
+/* format.class: JsonFormat or ByteArrayFormat. */
+int s3_format_validator(const char *name, const char *value, char *errstr,
+                        size_t errstr_size);
+/* format.bytearray.separator: valid Java escapes; the writer accepts an
+ * empty separator, the reader (which must split objects) does not. */
+int s3_separator_validator(const char *name, const char *value, char *errstr,
+                           size_t errstr_size);
+int s3_separator_nonempty_validator(const char *name, const char *value, char *errstr,
+                                    size_t errstr_size);
+
+/* s3.bucket.name, s3.region, store.url, aws.access.key.id,
+ * aws.secret.access.key, topics.dir at orders 1 to 6. */
+#define S3_CONFIG_CONNECTION_DEFS                                                      \
+        {.name = "s3.bucket.name", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,   \
+         .documentation = "The S3 bucket holding the objects.",                        \
+         .group = S3_GROUP_S3, .order = 1, .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, \
+         .display_name = "S3 Bucket"},                                                 \
+        {.name = "s3.region", .type = SL_CFG_STRING, .default_value = "us-west-2",     \
+         .importance = SL_CFG_MEDIUM,                                                  \
+         .documentation = "The AWS region to be used by the connector (signed into "   \
+                          "every request).",                                           \
+         .group = S3_GROUP_S3, .order = 2, .flags = SL_CFG_NONEMPTY,                   \
+         .display_name = "AWS region"},                                                \
+        {.name = "store.url", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,        \
+         .documentation = "Store's connection URL: the http:// S3 endpoint, used with " \
+                          "path-style access, e.g. http://127.0.0.1:8080.",            \
+         .group = S3_GROUP_STORAGE, .order = 3,                                        \
+         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .validator = s3_url_validator,    \
+         .display_name = "Store URL"},                                                 \
+        {.name = "aws.access.key.id", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH, \
+         .documentation = "The AWS access key ID.", .group = S3_GROUP_S3, .order = 4,  \
+         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY,                                   \
+         .display_name = "AWS Access Key ID"},                                         \
+        {.name = "aws.secret.access.key", .type = SL_CFG_PASSWORD,                     \
+         .importance = SL_CFG_HIGH, .documentation = "The secret access key.",         \
+         .group = S3_GROUP_S3, .order = 5, .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, \
+         .display_name = "AWS Secret Access Key"},                                     \
+        {.name = "topics.dir", .type = SL_CFG_STRING, .default_value = "topics",       \
+         .importance = SL_CFG_HIGH,                                                    \
+         .documentation = "Top level directory (key prefix) of the data ingested from " \
+                          "Kafka: the sink writes below it (empty: the topic "         \
+                          "directories at the top), the source restores from it.",     \
+         .group = S3_GROUP_CONN, .order = 6,                                           \
+         .validator = s3_topics_dir_validator, .display_name = "Topics directory"}
+
+/* format.class and format.bytearray.separator at orders o and o + 1; the
+ * separator's validator is s3_separator_validator or the _nonempty one. */
+#define S3_CONFIG_FORMAT_DEFS(o, sep_validator)                                        \
+        {.name = "format.class", .type = SL_CFG_CLASS, .importance = SL_CFG_HIGH,      \
+         .documentation = "The format of the objects: " S3_JSON_FORMAT " (one JSON "   \
+                          "value per line, .json; restored schemaless) or "            \
+                          S3_BYTEARRAY_FORMAT " (the raw values between separators, "  \
+                          ".bin; restored as bytes). Objects compressed with zstd "    \
+                          "(s3.compression.type) end in .zst.",                        \
+         .group = S3_GROUP_CONN, .order = (o), .flags = SL_CFG_REQUIRED,               \
+         .validator = s3_format_validator, .display_name = "Format class"},            \
+        {.name = "format.bytearray.separator", .type = SL_CFG_STRING,                  \
+         .importance = SL_CFG_LOW,                                                     \
+         .documentation = "String between the records of ByteArrayFormat objects "     \
+                          "(Java escapes such as \\n or \\u0001 allowed). Defaults "  \
+                          "to \\n.",                                                   \
+         .group = S3_GROUP_CONN, .order = (o) + 1, .validator = (sep_validator),       \
+         .display_name = "Line separator ByteArrayFormat"}
+
+/* s3.part.retries and s3.retry.backoff.ms at orders o and o + 1. */
+#define S3_CONFIG_RETRY_DEFS(o)                                                        \
+        {.name = "s3.part.retries", .type = SL_CFG_INT, .default_value = "3",          \
+         .importance = SL_CFG_MEDIUM,                                                  \
+         .documentation = "Maximum number of retries of an S3 request (part uploads "  \
+                          "and every other request) that failed with a transient "     \
+                          "error (connection error, timeout, 5xx) before the task "    \
+                          "fails.",                                                    \
+         .group = S3_GROUP_S3, .order = (o), .flags = SL_CFG_MIN, .min = 0,            \
+         .display_name = "S3 Part Upload Retries"},                                    \
+        {.name = "s3.retry.backoff.ms", .type = SL_CFG_LONG, .default_value = "200",   \
+         .importance = SL_CFG_LOW,                                                     \
+         .documentation = "How long to wait in milliseconds before attempting the "    \
+                          "first retry of a failed S3 request; the wait doubles with " \
+                          "every retry, up to 10 seconds.",                            \
+         .group = S3_GROUP_S3, .order = (o) + 1, .flags = SL_CFG_MIN, .min = 0,        \
+         .display_name = "Retry Backoff (ms)"}
+
+/* format.class as the kind of objects (JsonFormat when not set). */
+s3_format_kind_t s3_format_kind_of(const sl_strmap_t *config);
+/* format.bytearray.separator unescaped into out (\n when not set);
+ * SL_ERR_CONFIG with errstr set when it is invalid, or empty and
+ * !allow_empty. */
+int s3_separator_of(const sl_strmap_t *config, bool allow_empty, sl_buf_t *out,
+                    char *errstr, size_t errstr_size);
 
 /* ------------------------------------------------------------ naming */
 

@@ -29,9 +29,6 @@
 
 #define S3_SINK_VERSION "1.0.0"
 #define LOGGER "S3SinkTask"
-#define S3_TIMEOUT_MS 30000
-/* longest single back-off between retries */
-#define S3_MAX_BACKOFF_MS 10000
 
 /* ------------------------------------------------------------- config */
 
@@ -46,16 +43,6 @@ static int compression_validator(const char *name, const char *value, char *errs
                                  "gzip is not supported, use zstd (or none)");
         return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
                          "String must be one of: none, zstd");
-}
-
-static int format_validator(const char *name, const char *value, char *errstr,
-                            size_t errstr_size)
-{
-        (void)name;
-        if (!strcmp(value, S3_JSON_FORMAT) || !strcmp(value, S3_BYTEARRAY_FORMAT))
-                return 0;
-        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                         "format not supported; use " S3_JSON_FORMAT " or " S3_BYTEARRAY_FORMAT);
 }
 
 static int partitioner_validator(const char *name, const char *value, char *errstr,
@@ -78,63 +65,16 @@ static int storage_validator(const char *name, const char *value, char *errstr,
                          "only " S3_STORAGE_CLASS " is supported");
 }
 
-static int url_validator(const char *name, const char *value, char *errstr,
-                         size_t errstr_size)
-{
-        (void)name;
-        if ((!strncmp(value, "http://", 7) && value[7]) ||
-            (!strncmp(value, "https://", 8) && value[8]))
-                return 0;
-        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                         "must be an http:// URL of the S3 endpoint, e.g. "
-                         "http://127.0.0.1:8080");
-}
-
-static int separator_validator(const char *name, const char *value, char *errstr,
-                               size_t errstr_size)
-{
-        sl_buf_t b = SL_BUF_INIT;
-        int r = s3_unescape(value, &b);
-
-        (void)name;
-        sl_buf_free(&b);
-        if (r < 0)
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                 "invalid escape sequence (Java escapes such as \\n, "
-                                 "\\t, \\u0001 are allowed)");
-        return 0;
-}
-
 static const char *const extractor_values[] = {"Wallclock", "Record", "RecordField", NULL};
 static const char *const null_values[] = {"fail", "ignore", NULL};
 
-#define G_S3 "S3"
-#define G_STORAGE "Storage"
+#define G_S3 S3_GROUP_S3
+#define G_STORAGE S3_GROUP_STORAGE
 #define G_PART "Partitioner"
-#define G_CONN "Connector"
+#define G_CONN S3_GROUP_CONN
 
 static const sl_config_def_t s3_sink_config[] = {
-        {.name = "s3.bucket.name", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
-         .documentation = "The S3 Bucket.", .group = G_S3, .order = 1,
-         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .display_name = "S3 Bucket"},
-        {.name = "s3.region", .type = SL_CFG_STRING, .default_value = "us-west-2",
-         .importance = SL_CFG_MEDIUM, .documentation = "The AWS region to be used the connector.",
-         .group = G_S3, .order = 2, .flags = SL_CFG_NONEMPTY, .display_name = "AWS region"},
-        {.name = "store.url", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
-         .documentation = "Store's connection URL (the S3 endpoint, path-style access), "
-                          "e.g. http://127.0.0.1:8080.",
-         .group = G_STORAGE, .order = 3, .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY,
-         .validator = url_validator, .display_name = "Store URL"},
-        {.name = "aws.access.key.id", .type = SL_CFG_STRING, .default_value = "",
-         .importance = SL_CFG_HIGH, .documentation = "The AWS access key ID.",
-         .group = G_S3, .order = 4, .display_name = "AWS Access Key ID"},
-        {.name = "aws.secret.access.key", .type = SL_CFG_PASSWORD, .default_value = "",
-         .importance = SL_CFG_HIGH, .documentation = "The secret access key.",
-         .group = G_S3, .order = 5, .display_name = "AWS Secret Access Key"},
-        {.name = "topics.dir", .type = SL_CFG_STRING, .default_value = "topics",
-         .importance = SL_CFG_HIGH,
-         .documentation = "Top level directory to store the data ingested from Kafka.",
-         .group = G_CONN, .order = 6, .display_name = "Topics directory"},
+        S3_CONFIG_CONNECTION_DEFS,
         {.name = "flush.size", .type = SL_CFG_INT, .importance = SL_CFG_HIGH,
          .documentation = "Number of records written to store before invoking file commits.",
          .group = G_CONN, .order = 7, .flags = SL_CFG_REQUIRED | SL_CFG_MIN, .min = 1,
@@ -165,17 +105,7 @@ static const sl_config_def_t s3_sink_config[] = {
          .documentation = "The value field holding the timestamp for "
                           "timestamp.extractor=RecordField.",
          .group = G_PART, .order = 11, .display_name = "Record Field for Timestamp"},
-        {.name = "format.class", .type = SL_CFG_CLASS, .importance = SL_CFG_HIGH,
-         .documentation = "The format class to use when writing data to the store: "
-                          S3_JSON_FORMAT " or " S3_BYTEARRAY_FORMAT ".",
-         .group = G_CONN, .order = 12, .flags = SL_CFG_REQUIRED,
-         .validator = format_validator, .display_name = "Format class"},
-        {.name = "format.bytearray.separator", .type = SL_CFG_STRING,
-         .importance = SL_CFG_LOW,
-         .documentation = "String inserted between records with ByteArrayFormat (Java "
-                          "escapes allowed). Defaults to \\n.",
-         .group = G_CONN, .order = 13, .validator = separator_validator,
-         .display_name = "Line separator ByteArrayFormat"},
+        S3_CONFIG_FORMAT_DEFS(12, s3_separator_validator),
         {.name = "s3.compression.type", .type = SL_CFG_STRING, .default_value = "none",
          .importance = SL_CFG_LOW,
          .documentation = "Compression type for objects written to S3: none or zstd (one "
@@ -222,18 +152,7 @@ static const sl_config_def_t s3_sink_config[] = {
                           "fails) or ignore (the record is skipped).",
          .group = G_CONN, .order = 22, .valid_values = null_values,
          .display_name = "Behavior for null-valued records"},
-        {.name = "s3.part.retries", .type = SL_CFG_INT, .default_value = "3",
-         .importance = SL_CFG_MEDIUM,
-         .documentation = "Maximum number of retry attempts for failed requests (part "
-                          "uploads and every other S3 request).",
-         .group = G_S3, .order = 23, .flags = SL_CFG_MIN, .min = 0,
-         .display_name = "S3 Part Upload Retries"},
-        {.name = "s3.retry.backoff.ms", .type = SL_CFG_LONG, .default_value = "200",
-         .importance = SL_CFG_LOW,
-         .documentation = "How long to wait in milliseconds before attempting the first "
-                          "retry of a failed S3 request; it doubles with every retry.",
-         .group = G_S3, .order = 24, .flags = SL_CFG_MIN, .min = 0,
-         .display_name = "Retry Backoff (ms)"},
+        S3_CONFIG_RETRY_DEFS(23),
         {.name = NULL},
 };
 
@@ -288,8 +207,7 @@ typedef struct s3_sink {
         bool zstd;
         int zlevel;
         int64_t part_size;
-        int retries;
-        int64_t backoff_ms;
+        s3_retry_t retry;
         const char *content_type;
         s3_writer_t **ws;
         size_t nws, cap_ws;
@@ -307,53 +225,16 @@ static int64_t now_ms(void)
 
 /* ------------------------------------------------------------ retries */
 
-typedef int (*s3_op_fn)(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size);
-
-/* Waits ms unless the task is asked to stop first (then false). */
-static bool backoff_wait(s3_sink_t *s, int64_t ms)
+/* Runs op (an S3 request) with s3.part.retries retries of transient
+ * failures; the last error stays in errstr. */
+static int with_retries(s3_sink_t *s, const char *what, int (*op)(void *, char *, size_t),
+                        void *arg, char *errstr, size_t errstr_size)
 {
-        while (ms > 0) {
-                int64_t step = ms < 50 ? ms : 50;
-                struct timespec ts = {0, (long)step * 1000000L};
-
-                if (sl_task_stopping(s->ctx))
-                        return false;
-                nanosleep(&ts, NULL);
-                ms -= step;
-        }
-        return !sl_task_stopping(s->ctx);
-}
-
-/* Runs op, retrying SL_ERR_RETRIABLE failures s3.part.retries times with
- * doubling back-off from s3.retry.backoff.ms. The last error stays in
- * errstr. */
-static int with_retries(s3_sink_t *s, const char *what, s3_op_fn op, void *arg,
-                        char *errstr, size_t errstr_size)
-{
-        int64_t wait = s->backoff_ms;
-        int r;
-
-        for (int attempt = 0;; attempt++) {
-                r = op(s, arg, errstr, errstr_size);
-                if (r != SL_ERR_RETRIABLE)
-                        return r;
-                if (attempt >= s->retries) {
-                        char why[768];
-                        snprintf(why, sizeof(why), "%s", errstr ? errstr : "");
-                        return sl_seterr(errstr, errstr_size, r,
-                                         "%s failed after %d attempt(s): %s", what,
-                                         attempt + 1, why);
-                }
-                sl_warn(LOGGER, "%s failed (attempt %d of %d), retrying in %" PRId64 " ms: %s",
-                        what, attempt + 1, s->retries + 1, wait, errstr ? errstr : "");
-                if (!backoff_wait(s, wait))
-                        return sl_seterr(errstr, errstr_size, r,
-                                         "%s failed and the task is stopping", what);
-                wait = wait * 2 > S3_MAX_BACKOFF_MS ? S3_MAX_BACKOFF_MS : wait * 2;
-        }
+        return s3_retry(s->ctx, &s->retry, LOGGER, what, op, arg, errstr, errstr_size);
 }
 
 typedef struct op_put {
+        s3_client_t *client;
         const char *key;
         struct iovec iov;
         const char *ctype;
@@ -368,44 +249,45 @@ typedef struct op_put {
         size_t *nups;
 } op_args_t;
 
-static int op_put(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size)
+static int op_put(void *arg, char *errstr, size_t errstr_size)
 {
         op_args_t *a = arg;
-        return s3_put_object(s->client, a->key, &a->iov, 1, a->ctype, errstr, errstr_size);
+        return s3_put_object(a->client, a->key, &a->iov, 1, a->ctype, errstr, errstr_size);
 }
 
-static int op_create(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size)
+static int op_create(void *arg, char *errstr, size_t errstr_size)
 {
         op_args_t *a = arg;
-        return s3_mpu_create(s->client, a->key, a->ctype, a->upload_id, errstr, errstr_size);
+        return s3_mpu_create(a->client, a->key, a->ctype, a->upload_id, errstr, errstr_size);
 }
 
-static int op_part(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size)
+static int op_part(void *arg, char *errstr, size_t errstr_size)
 {
         op_args_t *a = arg;
-        return s3_mpu_upload_part(s->client, a->key, a->id, a->part, &a->iov, 1, a->etag,
+        return s3_mpu_upload_part(a->client, a->key, a->id, a->part, &a->iov, 1, a->etag,
                                   errstr, errstr_size);
 }
 
-static int op_abort(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size)
+static int op_abort(void *arg, char *errstr, size_t errstr_size)
 {
         op_args_t *a = arg;
-        int r = s3_mpu_abort(s->client, a->key, a->id, errstr, errstr_size);
+        int r = s3_mpu_abort(a->client, a->key, a->id, errstr, errstr_size);
         return r == SL_ERR_NOT_FOUND ? 0 : r; /* already gone */
 }
 
-static int op_list_uploads(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size)
+static int op_list_uploads(void *arg, char *errstr, size_t errstr_size)
 {
         op_args_t *a = arg;
-        return s3_mpu_list(s->client, a->prefix, a->ups, a->nups, errstr, errstr_size);
+        return s3_mpu_list(a->client, a->prefix, a->ups, a->nups, errstr, errstr_size);
 }
 
-static int op_check_bucket(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size)
+static int op_check_bucket(void *arg, char *errstr, size_t errstr_size)
 {
+        op_args_t *a = arg;
         s3_object_t *objs = NULL;
         size_t n = 0;
         char *token = NULL;
-        int r = s3_list_objects(s->client, arg, NULL, &token, 1, &objs, &n, errstr,
+        int r = s3_list_objects(a->client, a->prefix, NULL, &token, 1, &objs, &n, errstr,
                                 errstr_size);
 
         s3_objects_free(objs, n);
@@ -420,15 +302,15 @@ typedef struct op_complete_state {
         bool retried;
 } op_complete_t;
 
-static int op_complete(s3_sink_t *s, void *arg, char *errstr, size_t errstr_size)
+static int op_complete(void *arg, char *errstr, size_t errstr_size)
 {
         op_complete_t *c = arg;
         int64_t size;
-        int r = s3_mpu_complete(s->client, c->a->key, c->a->id, c->a->etags, c->a->nparts,
-                                errstr, errstr_size);
+        int r = s3_mpu_complete(c->a->client, c->a->key, c->a->id, c->a->etags,
+                                c->a->nparts, errstr, errstr_size);
 
         if (r == SL_ERR_NOT_FOUND && c->retried &&
-            s3_head_object(s->client, c->a->key, &size, NULL, 0) == 0)
+            s3_head_object(c->a->client, c->a->key, &size, NULL, 0) == 0)
                 return 0;
         if (r == SL_ERR_RETRIABLE)
                 c->retried = true;
@@ -527,7 +409,7 @@ static void writer_remove(s3_sink_t *s, s3_writer_t *w)
  * upload with the first one. */
 static int upload_part(s3_sink_t *s, s3_writer_t *w, char *errstr, size_t errstr_size)
 {
-        op_args_t a = {.key = w->key, .ctype = s->content_type};
+        op_args_t a = {.client = s->client, .key = w->key, .ctype = s->content_type};
         char *etag = NULL;
         char what[64];
         int r;
@@ -563,7 +445,7 @@ static int upload_part(s3_sink_t *s, s3_writer_t *w, char *errstr, size_t errstr
  * of its multipart upload. */
 static int commit_object(s3_sink_t *s, s3_writer_t *w, char *errstr, size_t errstr_size)
 {
-        op_args_t a = {.key = w->key, .ctype = s->content_type};
+        op_args_t a = {.client = s->client, .key = w->key, .ctype = s->content_type};
         int64_t records = w->rot.count;
         int r;
 
@@ -598,7 +480,7 @@ static void discard_object(s3_sink_t *s, s3_writer_t *w)
         char err[1024] = "";
 
         if (w->upload_id) {
-                op_args_t a = {.key = w->key, .id = w->upload_id};
+                op_args_t a = {.client = s->client, .key = w->key, .id = w->upload_id};
                 if (with_retries(s, "Aborting a multipart upload", op_abort, &a, err,
                                  sizeof(err)) < 0)
                         sl_warn(LOGGER, "Cannot abort the upload of %s (the next owner of "
@@ -620,7 +502,7 @@ static void abort_stale(s3_sink_t *s, s3_writer_t *w)
         s3_upload_t *ups = NULL;
         size_t n = 0;
         char err[1024] = "";
-        op_args_t a = {.ups = &ups, .nups = &n};
+        op_args_t a = {.client = s->client, .ups = &ups, .nups = &n};
 
         if (s3_partition_prefix(&s->layout, w->topic, w->partition, &prefix) < 0)
                 goto out;
@@ -632,7 +514,8 @@ static void abort_stale(s3_sink_t *s, s3_writer_t *w)
                 goto out;
         }
         for (size_t i = 0; i < n; i++) {
-                op_args_t ab = {.key = ups[i].key, .id = ups[i].upload_id};
+                op_args_t ab = {.client = s->client, .key = ups[i].key,
+                                 .id = ups[i].upload_id};
                 if (w->upload_id && !strcmp(w->upload_id, ups[i].upload_id))
                         continue;
                 if (with_retries(s, "Aborting a stale multipart upload", op_abort, &ab, err,
@@ -824,23 +707,18 @@ static const char *cfg_str(const sl_strmap_t *cfg, const char *key, const char *
 static int parse_config(s3_sink_t *s, char *errstr, size_t errstr_size)
 {
         const sl_strmap_t *c = s->cfg;
-        const char *sep = sl_config_str(c, "format.bytearray.separator");
         const char *comp = cfg_str(c, "s3.compression.type", "none");
 
         s->bucket = cfg_str(c, "s3.bucket.name", "");
         s->zstd = !strcasecmp(comp, "zstd");
         s->zlevel = (int)sl_config_long(c, "s3.compression.level", -1);
         s->part_size = sl_config_long(c, "s3.part.size", 26214400);
-        s->retries = (int)sl_config_long(c, "s3.part.retries", 3);
-        s->backoff_ms = sl_config_long(c, "s3.retry.backoff.ms", 200);
-        s->fmt.kind = !strcmp(cfg_str(c, "format.class", S3_JSON_FORMAT), S3_BYTEARRAY_FORMAT)
-                              ? S3_FMT_BYTES
-                              : S3_FMT_JSON;
+        s3_retry_init(&s->retry, c);
+        s->fmt.kind = s3_format_kind_of(c);
         s->fmt.ignore_nulls = !strcasecmp(cfg_str(c, "behavior.on.null.values", "fail"),
                                           "ignore");
-        if (s3_unescape(sep ? sep : "\n", &s->sep) < 0)
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                 "Invalid format.bytearray.separator '%s'", sep);
+        if (s3_separator_of(c, true, &s->sep, errstr, errstr_size) < 0)
+                return SL_ERR_CONFIG;
         s->fmt.sep = s->sep.data ? s->sep.data : "";
         s->fmt.sep_len = s->sep.len;
         s->layout = (s3_layout_t){
@@ -871,7 +749,6 @@ static int s3_sink_start(sl_task_ctx_t *ctx, const sl_strmap_t *config, void **s
                          char *errstr, size_t errstr_size)
 {
         s3_sink_t *s = calloc(1, sizeof(*s));
-        s3_conf_t conf;
         int r;
 
         if (!s || !(s->cfg = sl_strmap_dup(config))) {
@@ -883,26 +760,19 @@ static int s3_sink_start(sl_task_ctx_t *ctx, const sl_strmap_t *config, void **s
         sl_buf_init(&s->sep);
         if ((r = parse_config(s, errstr, errstr_size)) < 0)
                 goto fail;
-        conf = (s3_conf_t){
-                .endpoint = cfg_str(s->cfg, "store.url", ""),
-                .region = cfg_str(s->cfg, "s3.region", "us-west-2"),
-                .bucket = s->bucket,
-                .access_key = cfg_str(s->cfg, "aws.access.key.id", ""),
-                .secret_key = cfg_str(s->cfg, "aws.secret.access.key", ""),
-                .timeout_ms = S3_TIMEOUT_MS,
-        };
-        if (!(s->client = s3_client_new(ctx, &conf, errstr, errstr_size))) {
+        if (!(s->client = s3_client_from_config(ctx, s->cfg, errstr, errstr_size))) {
                 r = SL_ERR_CONFIG;
                 goto fail;
         }
         /* a wrong bucket, endpoint or key shows at once, not at the first
          * upload */
-        if ((r = with_retries(s, "Checking the bucket", op_check_bucket,
-                              (void *)s->layout.topics_dir, errstr, errstr_size)) < 0) {
+        op_args_t a = {.client = s->client, .prefix = s->layout.topics_dir};
+        if ((r = with_retries(s, "Checking the bucket", op_check_bucket, &a, errstr,
+                              errstr_size)) < 0) {
                 char why[768];
                 snprintf(why, sizeof(why), "%s", errstr);
                 sl_seterr(errstr, errstr_size, r, "Cannot access S3 bucket '%s' at %s: %s",
-                          s->bucket, conf.endpoint, why);
+                          s->bucket, cfg_str(s->cfg, "store.url", ""), why);
                 goto fail;
         }
         *statep = s;

@@ -33,37 +33,11 @@
 
 #define S3_SOURCE_VERSION "1.0.0"
 #define LOGGER "S3SourceTask"
-#define S3_SRC_TIMEOUT_MS 30000
-#define S3_SRC_MAX_BACKOFF_MS 10000
 #define S3_SRC_LIST_PAGE 1000
 #define TASK_INDEX_KEY "s3.source.task.index"
 #define TASK_COUNT_KEY "s3.source.task.count"
 
 /* ------------------------------------------------------------- config */
-
-static int url_validator(const char *name, const char *value, char *errstr,
-                         size_t errstr_size)
-{
-        (void)name;
-        if (!strncmp(value, "http://", 7) && value[7])
-                return 0;
-        if (!strncmp(value, "https://", 8))
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                 "https is not supported; use an http:// S3 endpoint");
-        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                         "must be an http:// URL of the S3 endpoint, e.g. "
-                         "http://127.0.0.1:8080");
-}
-
-static int format_validator(const char *name, const char *value, char *errstr,
-                            size_t errstr_size)
-{
-        (void)name;
-        if (!strcmp(value, S3_JSON_FORMAT) || !strcmp(value, S3_BYTEARRAY_FORMAT))
-                return 0;
-        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                         "format not supported; use " S3_JSON_FORMAT " or " S3_BYTEARRAY_FORMAT);
-}
 
 static int regex_validator(const char *name, const char *value, char *errstr,
                            size_t errstr_size)
@@ -81,114 +55,36 @@ static int regex_validator(const char *name, const char *value, char *errstr,
         return 0;
 }
 
-static int separator_validator(const char *name, const char *value, char *errstr,
-                               size_t errstr_size)
-{
-        sl_buf_t b = SL_BUF_INIT;
-        int r = s3_unescape(value, &b);
-        size_t len = b.len;
-
-        (void)name;
-        sl_buf_free(&b);
-        if (r < 0)
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                 "invalid escape sequence (Java escapes such as \\n, "
-                                 "\\t, \\u0001 are allowed)");
-        if (len == 0)
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                 "the separator must not be empty: records could not be "
-                                 "told apart");
-        return 0;
-}
-
-static int topics_dir_validator(const char *name, const char *value, char *errstr,
-                                size_t errstr_size)
-{
-        (void)name;
-        if (value[0] == '/' || strstr(value, "//"))
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                 "must be a relative key prefix such as \"topics\" "
-                                 "(no leading or double '/')");
-        return 0;
-}
-
-#define G_S3 "S3"
-#define G_STORAGE "Storage"
-#define G_CONN "Connector"
-
 static const sl_config_def_t s3_source_config[] = {
-        {.name = "s3.bucket.name", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
-         .documentation = "The S3 bucket to restore from.", .group = G_S3, .order = 1,
-         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .display_name = "S3 Bucket"},
-        {.name = "s3.region", .type = SL_CFG_STRING, .default_value = "us-west-2",
-         .importance = SL_CFG_MEDIUM, .documentation = "The AWS region (signed into "
-         "every request).", .group = G_S3, .order = 2, .flags = SL_CFG_NONEMPTY,
-         .display_name = "AWS region"},
-        {.name = "store.url", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
-         .documentation = "Store's connection URL (the S3 endpoint, path-style access), "
-                          "e.g. http://127.0.0.1:8080.",
-         .group = G_STORAGE, .order = 3, .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY,
-         .validator = url_validator, .display_name = "Store URL"},
-        {.name = "aws.access.key.id", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
-         .documentation = "The AWS access key ID.", .group = G_S3, .order = 4,
-         .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY, .display_name = "AWS Access Key ID"},
-        {.name = "aws.secret.access.key", .type = SL_CFG_PASSWORD,
-         .importance = SL_CFG_HIGH, .documentation = "The secret access key.",
-         .group = G_S3, .order = 5, .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY,
-         .display_name = "AWS Secret Access Key"},
-        {.name = "topics.dir", .type = SL_CFG_STRING, .default_value = "topics",
-         .importance = SL_CFG_HIGH,
-         .documentation = "Top level directory the S3 sink stored the data in.",
-         .group = G_CONN, .order = 6, .flags = SL_CFG_NONEMPTY,
-         .validator = topics_dir_validator, .display_name = "Topics directory"},
-        {.name = "format.class", .type = SL_CFG_CLASS, .importance = SL_CFG_HIGH,
-         .documentation = "The format the objects were written in: " S3_JSON_FORMAT
-                          " (one JSON value per line, produced schemaless) or "
-                          S3_BYTEARRAY_FORMAT " (raw values, produced as bytes). "
-                          "Objects ending in .zst are zstd-decompressed.",
-         .group = G_CONN, .order = 7, .flags = SL_CFG_REQUIRED,
-         .validator = format_validator, .display_name = "Format class"},
-        {.name = "format.bytearray.separator", .type = SL_CFG_STRING,
-         .default_value = "\\n", .importance = SL_CFG_LOW,
-         .documentation = "The string between records of ByteArrayFormat objects (Java "
-                          "escapes allowed).",
-         .group = G_CONN, .order = 8, .validator = separator_validator,
-         .display_name = "Line separator ByteArrayFormat"},
+        S3_CONFIG_CONNECTION_DEFS,
+        S3_CONFIG_FORMAT_DEFS(7, s3_separator_nonempty_validator),
         {.name = "topics.regex", .type = SL_CFG_STRING, .importance = SL_CFG_MEDIUM,
          .documentation = "Restore only the topics whose whole name matches this POSIX "
                           "extended regular expression; all topics when not set.",
-         .group = G_CONN, .order = 9, .validator = regex_validator,
+         .group = S3_GROUP_CONN, .order = 9, .validator = regex_validator,
          .display_name = "Topics regex"},
         {.name = "s3.poll.interval.ms", .type = SL_CFG_LONG, .default_value = "60000",
          .importance = SL_CFG_MEDIUM,
          .documentation = "How often to list the bucket for new objects once everything "
                           "listed has been produced.",
-         .group = G_CONN, .order = 10, .flags = SL_CFG_MIN, .min = 1,
+         .group = S3_GROUP_CONN, .order = 10, .flags = SL_CFG_MIN, .min = 1,
          .display_name = "S3 poll interval (ms)"},
         {.name = "record.batch.max.size", .type = SL_CFG_INT, .default_value = "200",
          .importance = SL_CFG_LOW,
          .documentation = "The most records one poll of a task returns.",
-         .group = G_CONN, .order = 11, .flags = SL_CFG_MIN, .min = 1,
+         .group = S3_GROUP_CONN, .order = 11, .flags = SL_CFG_MIN, .min = 1,
          .display_name = "Record batch max size"},
-        {.name = "s3.part.retries", .type = SL_CFG_INT, .default_value = "3",
-         .importance = SL_CFG_MEDIUM,
-         .documentation = "Retries of an S3 request that failed with a transient error "
-                          "(connection error, timeout, 5xx) before the task fails.",
-         .group = G_S3, .order = 12, .flags = SL_CFG_MIN, .min = 0,
-         .display_name = "S3 Retries"},
-        {.name = "s3.retry.backoff.ms", .type = SL_CFG_LONG, .default_value = "200",
-         .importance = SL_CFG_LOW,
-         .documentation = "Wait before the first retry of a failed S3 request; it "
-                          "doubles with every retry.",
-         .group = G_S3, .order = 13, .flags = SL_CFG_MIN, .min = 0,
-         .display_name = "Retry Backoff (ms)"},
+        S3_CONFIG_RETRY_DEFS(12),
         {.name = NULL},
 };
 
 static void s3_source_validate(const sl_strmap_t *config, sl_config_errors_t *errs)
 {
         const char *dir = sl_config_str(config, "topics.dir");
-        if (dir && strchr(dir, '+'))
+        /* the objects are read below <topics.dir>/ */
+        if (dir && !*dir)
+                sl_config_error_add(errs, "topics.dir", "String must be non-empty");
+        else if (dir && strchr(dir, '+'))
                 sl_config_error_add(errs, "topics.dir",
                                     "'+' separates the parts of object names and "
                                     "cannot appear in topics.dir");
@@ -249,10 +145,8 @@ typedef struct s3_source {
         int task_index, task_count;
         int64_t poll_interval_ms;
         size_t batch_max;
-        int retries;
-        int64_t backoff_ms;
         /* transient failures in a row, and when to try again */
-        int failures;
+        s3_retry_t retry;
         int64_t retry_at;
         int64_t next_list; /* ms; 0: list now */
         s3_folder_t **fs;
@@ -321,13 +215,11 @@ static int s3_source_start(sl_task_ctx_t *ctx, const sl_strmap_t *config, void *
         if (!s)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "no memory");
         s->ctx = ctx;
-        const char *fmt = sl_config_str(config, "format.class");
         const char *dir = sl_config_str(config, "topics.dir");
         const char *re = sl_config_str(config, "topics.regex");
-        const char *sep = sl_config_str(config, "format.bytearray.separator");
         int rc = SL_ERR_NOMEM;
 
-        s->json = !fmt || strcmp(fmt, S3_BYTEARRAY_FORMAT) != 0;
+        s->json = s3_format_kind_of(config) == S3_FMT_JSON;
         s->ext = s->json ? "json" : "bin";
         s->task_index = (int)sl_config_long(config, TASK_INDEX_KEY, 0);
         s->task_count = (int)sl_config_long(config, TASK_COUNT_KEY, 1);
@@ -337,8 +229,7 @@ static int s3_source_start(sl_task_ctx_t *ctx, const sl_strmap_t *config, void *
         }
         s->poll_interval_ms = sl_config_long(config, "s3.poll.interval.ms", 60000);
         s->batch_max = (size_t)sl_config_long(config, "record.batch.max.size", 200);
-        s->retries = (int)sl_config_long(config, "s3.part.retries", 3);
-        s->backoff_ms = sl_config_long(config, "s3.retry.backoff.ms", 200);
+        s3_retry_init(&s->retry, config);
         if (s->batch_max < 1)
                 s->batch_max = 1;
         const char *bucket = sl_config_str(config, "s3.bucket.name");
@@ -350,9 +241,8 @@ static int s3_source_start(sl_task_ctx_t *ctx, const sl_strmap_t *config, void *
                 goto fail;
         for (size_t n = strlen(s->dir); n > 0 && s->dir[n - 1] == '/'; n--)
                 s->dir[n - 1] = '\0';
-        if (s3_unescape(sep ? sep : "\\n", &s->sep) < 0 || s->sep.len == 0) {
-                rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                               "Invalid value for format.bytearray.separator");
+        if (s3_separator_of(config, false, &s->sep, errstr, errstr_size) < 0) {
+                rc = SL_ERR_CONFIG;
                 goto fail;
         }
         if (re && *re) {
@@ -363,15 +253,7 @@ static int s3_source_start(sl_task_ctx_t *ctx, const sl_strmap_t *config, void *
                 }
                 s->has_regex = true;
         }
-        s3_conf_t conf = {
-                .endpoint = sl_config_str(config, "store.url"),
-                .region = sl_config_str(config, "s3.region"),
-                .bucket = s->bucket,
-                .access_key = sl_config_str(config, "aws.access.key.id"),
-                .secret_key = sl_config_str(config, "aws.secret.access.key"),
-                .timeout_ms = S3_SRC_TIMEOUT_MS,
-        };
-        s->client = s3_client_new(ctx, &conf, errstr, errstr_size);
+        s->client = s3_client_from_config(ctx, config, errstr, errstr_size);
         if (!s->client) {
                 rc = SL_ERR_CONFIG;
                 goto fail;
@@ -607,7 +489,12 @@ static int zstd_decode(s3_source_t *s, const char *key, const sl_buf_t *in, sl_b
         ZSTD_DCtx_reset(s->zctx, ZSTD_reset_session_only);
         ZSTD_inBuffer zin = {in->data, in->len, 0};
         size_t ret = 1;
-        while (zin.pos < zin.size) {
+        /* all the input (concatenated frames decode as one stream), then
+         * what the decoder still holds */
+        for (;;) {
+                bool flushing = zin.pos >= zin.size;
+                if (flushing && (ret == 0 || in->len == 0))
+                        return 0;
                 size_t chunk = ZSTD_DStreamOutSize();
                 if (sl_buf_reserve(out, chunk) < 0)
                         return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
@@ -620,27 +507,10 @@ static int zstd_decode(s3_source_t *s, const char *key, const sl_buf_t *in, sl_b
                                          ZSTD_getErrorName(ret));
                 out->len += zout.pos;
                 out->data[out->len] = '\0';
-                if (ret == 0 && zin.pos < zin.size)
-                        continue; /* concatenated frames decode as one stream */
-        }
-        /* flush what the decoder still holds */
-        while (ret != 0 && in->len > 0) {
-                size_t chunk = ZSTD_DStreamOutSize();
-                if (sl_buf_reserve(out, chunk) < 0)
-                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "no memory");
-                ZSTD_outBuffer zout = {out->data + out->len, chunk, 0};
-                ret = ZSTD_decompressStream(s->zctx, &zout, &zin);
-                if (ZSTD_isError(ret))
-                        return sl_seterr(errstr, errstr_size, SL_ERR_PARSE,
-                                         "Corrupt zstd object s3://%s/%s: %s", s->bucket, key,
-                                         ZSTD_getErrorName(ret));
-                out->len += zout.pos;
-                out->data[out->len] = '\0';
-                if (zout.pos == 0 && ret != 0)
+                if (flushing && zout.pos == 0 && ret != 0)
                         return sl_seterr(errstr, errstr_size, SL_ERR_PARSE,
                                          "Truncated zstd object s3://%s/%s", s->bucket, key);
         }
-        return 0;
 }
 
 static int rec_push(s3_folder_t *f, size_t off, size_t len)
@@ -699,22 +569,17 @@ static int transient(s3_source_t *s, int rc, char *errstr, size_t errstr_size)
 {
         if (rc != SL_ERR_RETRIABLE)
                 return rc;
-        if (s->failures >= s->retries) {
+        int64_t wait = s3_retry_next(&s->retry);
+        if (wait < 0) {
                 char msg[1024];
                 snprintf(msg, sizeof(msg), "%s", errstr ? errstr : "");
                 return sl_seterr(errstr, errstr_size, SL_ERR_IO,
-                                 "S3 request still failing after %d retries: %s", s->retries,
-                                 msg);
+                                 "S3 request still failing after %d retries: %s",
+                                 s->retry.retries, msg);
         }
-        int64_t wait = s->backoff_ms;
-        for (int i = 0; i < s->failures && wait < S3_SRC_MAX_BACKOFF_MS; i++)
-                wait *= 2;
-        if (wait > S3_SRC_MAX_BACKOFF_MS)
-                wait = S3_SRC_MAX_BACKOFF_MS;
-        s->failures++;
         s->retry_at = now_ms() + wait;
         sl_warn(LOGGER, "%s; retry %d of %d in %lld ms", errstr ? errstr : "S3 error",
-                s->failures, s->retries, (long long)wait);
+                s->retry.failures, s->retry.retries, (long long)wait);
         return 1;
 }
 
@@ -732,7 +597,7 @@ static int folder_load(s3_source_t *s, s3_folder_t *f, char *errstr, size_t errs
                                          "cannot be restored", s->bucket, p.key);
                 return rc;
         }
-        s->failures = 0;
+        s->retry.failures = 0;
         folder_unload(f);
         size_t kl = strlen(p.key);
         if (kl > 4 && !strcmp(p.key + kl - 4, ".zst")) {
@@ -866,7 +731,7 @@ static int s3_source_poll(void *state, sl_source_batch_t *batch, char *errstr,
                         rc = transient(s, rc, errstr, errstr_size);
                         return rc > 0 ? 0 : rc;
                 }
-                s->failures = 0;
+                s->retry.failures = 0;
                 s->next_list = now + s->poll_interval_ms;
         }
         for (size_t i = 0; i < s->nfs; i++) {

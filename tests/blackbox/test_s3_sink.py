@@ -303,6 +303,15 @@ def test_config_validation(mock_broker, worker, s3):
     del bad["s3.bucket.name"]
     n, errs = validate(w, {**bad, "partitioner.class": "x.TimeBasedPartitioner"})
     assert n == 2 and set(errs) == {"s3.bucket.name", "partitioner.class"}
+    # the connection keys are checked as the S3 source checks them
+    n, errs = validate(w, {**good, "store.url": "https://s3.amazonaws.com",
+                           "topics.dir": "/abs"})
+    assert n == 2 and "https is not supported" in errs["store.url"][0], errs
+    assert "relative key prefix" in errs["topics.dir"][0], errs
+    bad = dict(good)
+    del bad["aws.access.key.id"]
+    n, errs = validate(w, bad)
+    assert n == 1 and set(errs) == {"aws.access.key.id"}, errs
     r = w.post("/connectors", json={"name": "s3v", "config": {
         **good, "s3.compression.type": "gzip"}})
     assert r.status_code == 400 and "use zstd" in r.json()["message"]

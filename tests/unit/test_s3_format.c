@@ -6,6 +6,7 @@
 #include <zstd.h>
 
 #include "s3/s3.h"
+#include "s3/s3_client.h"
 #include "s3/s3_int.h"
 #include "sl_test.h"
 
@@ -375,6 +376,105 @@ static void test_config_checks(void)
         CHECK(sl_s3_sink_plugin.sink_precommit != NULL);
 }
 
+static const sl_config_def_t *def_in(const sl_connector_plugin_t *p, const char *name)
+{
+        for (const sl_config_def_t *d = p->config; d->name; d++)
+                if (!strcmp(d->name, name))
+                        return d;
+        return NULL;
+}
+
+/* The connection, format and retry keys are one definition in both
+ * connectors; only the separator's emptiness differs. */
+static void test_shared_config(void)
+{
+        static const char *const shared[] = {
+                "s3.bucket.name", "s3.region", "store.url", "aws.access.key.id",
+                "aws.secret.access.key", "topics.dir", "format.class",
+                "format.bytearray.separator", "s3.part.retries", "s3.retry.backoff.ms"};
+        char err[512] = "";
+
+        for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+                const sl_config_def_t *a = def_in(&sl_s3_sink_plugin, shared[i]);
+                const sl_config_def_t *b = def_in(&sl_s3_source_plugin, shared[i]);
+                CHECK(a && b);
+                if (!a || !b)
+                        continue;
+                CHECK_STR(a->documentation, b->documentation);
+                CHECK(a->type == b->type && a->flags == b->flags);
+                CHECK((a->default_value == NULL) == (b->default_value == NULL));
+                if (a->default_value && b->default_value)
+                        CHECK_STR(a->default_value, b->default_value);
+        }
+        CHECK_INT(s3_url_validator("store.url", "http://127.0.0.1:8080", err, sizeof(err)), 0);
+        CHECK(s3_url_validator("store.url", "https://s3.amazonaws.com", err, sizeof(err)) < 0);
+        CHECK_CONTAINS(err, "https is not supported");
+        CHECK(s3_url_validator("store.url", "http://", err, sizeof(err)) < 0);
+        CHECK_CONTAINS(err, "http:// URL");
+        CHECK_INT(s3_topics_dir_validator("topics.dir", "backup/topics", err, sizeof(err)), 0);
+        CHECK_INT(s3_topics_dir_validator("topics.dir", "", err, sizeof(err)), 0);
+        CHECK(s3_topics_dir_validator("topics.dir", "/topics", err, sizeof(err)) < 0);
+        CHECK(s3_topics_dir_validator("topics.dir", "a//b", err, sizeof(err)) < 0);
+        CHECK_INT(s3_separator_validator("s", "", err, sizeof(err)), 0);
+        CHECK(s3_separator_nonempty_validator("s", "", err, sizeof(err)) < 0);
+        CHECK_CONTAINS(err, "must not be empty");
+        CHECK(s3_separator_nonempty_validator("s", "\\q", err, sizeof(err)) < 0);
+        CHECK_CONTAINS(err, "invalid escape");
+        CHECK_INT(s3_separator_nonempty_validator("s", "||", err, sizeof(err)), 0);
+        CHECK(def_in(&sl_s3_sink_plugin, "format.bytearray.separator")->validator ==
+              s3_separator_validator);
+        CHECK(def_in(&sl_s3_source_plugin, "format.bytearray.separator")->validator ==
+              s3_separator_nonempty_validator);
+}
+
+static void test_config_readers(void)
+{
+        sl_strmap_t *c = sl_strmap_new();
+        sl_buf_t sep = SL_BUF_INIT;
+        char err[512] = "";
+
+        CHECK(c != NULL);
+        if (!c)
+                return;
+        CHECK(s3_format_kind_of(c) == S3_FMT_JSON);
+        CHECK_INT(s3_separator_of(c, false, &sep, err, sizeof(err)), 0);
+        CHECK(sep.len == 1 && sep.data[0] == '\n');
+        sl_buf_reset(&sep);
+        CHECK_INT(sl_strmap_set(c, "format.class", S3_BYTEARRAY_FORMAT), 0);
+        CHECK_INT(sl_strmap_set(c, "format.bytearray.separator", ""), 0);
+        CHECK(s3_format_kind_of(c) == S3_FMT_BYTES);
+        CHECK_INT(s3_separator_of(c, true, &sep, err, sizeof(err)), 0);
+        CHECK(sep.len == 0);
+        CHECK(s3_separator_of(c, false, &sep, err, sizeof(err)) == SL_ERR_CONFIG);
+        CHECK_CONTAINS(err, "format.bytearray.separator");
+        sl_buf_free(&sep);
+        sl_strmap_destroy(c);
+}
+
+/* s3.retry.backoff.ms doubles per retry up to 10 s; s3.part.retries
+ * retries, then -1. */
+static void test_retry_backoff(void)
+{
+        s3_retry_t rt = {.retries = 3, .backoff_ms = 200};
+
+        CHECK(s3_retry_next(&rt) == 200);
+        CHECK(s3_retry_next(&rt) == 400);
+        CHECK(s3_retry_next(&rt) == 800);
+        CHECK(s3_retry_next(&rt) == -1);
+        CHECK_INT(rt.failures, 3);
+        rt = (s3_retry_t){.retries = 10, .backoff_ms = 3000};
+        CHECK(s3_retry_next(&rt) == 3000);
+        CHECK(s3_retry_next(&rt) == 6000);
+        CHECK(s3_retry_next(&rt) == S3_MAX_BACKOFF_MS);
+        CHECK(s3_retry_next(&rt) == S3_MAX_BACKOFF_MS);
+        /* a configured first wait longer than the cap is kept */
+        rt = (s3_retry_t){.retries = 2, .backoff_ms = 30000};
+        CHECK(s3_retry_next(&rt) == 30000);
+        CHECK(s3_retry_next(&rt) == 30000);
+        rt = (s3_retry_t){.retries = 0, .backoff_ms = 200};
+        CHECK(s3_retry_next(&rt) == -1);
+}
+
 int main(void)
 {
         RUN(test_object_names);
@@ -391,5 +491,8 @@ int main(void)
         RUN(test_rotation_wall_clock);
         RUN(test_record_timestamps);
         RUN(test_config_checks);
+        RUN(test_shared_config);
+        RUN(test_config_readers);
+        RUN(test_retry_backoff);
         TEST_MAIN_END();
 }
