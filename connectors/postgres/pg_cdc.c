@@ -33,6 +33,7 @@
 
 #include <libpq-fe.h>
 
+#include "convert/converter_int.h"
 #include "postgres/pgoutput.h"
 #include "postgres/postgres.h"
 
@@ -564,54 +565,6 @@ static int parse_ts(const char *s, int64_t *us)
         return 0;
 }
 
-/* Java BigInteger.toByteArray() of the digits of txt (sign, digits and a
- * '.' that is skipped): minimal big-endian two's complement. */
-static int unscaled_bytes(const char *txt, sl_buf_t *out, int *scale)
-{
-        uint8_t mag[128] = {0}; /* little-endian magnitude */
-        size_t nb = 1;
-        bool neg = *txt == '-', frac = false;
-        *scale = 0;
-        for (const char *p = txt + (neg || *txt == '+'); *p; p++) {
-                if (*p == '.' && !frac) {
-                        frac = true;
-                        continue;
-                }
-                if (!isdigit((unsigned char)*p))
-                        return SL_ERR_PARSE;
-                if (frac)
-                        (*scale)++;
-                unsigned carry = (unsigned)(*p - '0');
-                for (size_t i = 0; i < nb; i++) {
-                        unsigned v = mag[i] * 10u + carry;
-                        mag[i] = (uint8_t)v;
-                        carry = v >> 8;
-                }
-                if (carry) {
-                        if (nb == sizeof(mag))
-                                return SL_ERR_PARSE;
-                        mag[nb++] = (uint8_t)carry;
-                }
-        }
-        if (nb < sizeof(mag))
-                nb++; /* room for the sign bit */
-        if (neg) {
-                unsigned carry = 1;
-                for (size_t i = 0; i < nb; i++) {
-                        unsigned v = (uint8_t)~mag[i] + carry;
-                        mag[i] = (uint8_t)v;
-                        carry = v >> 8;
-                }
-        }
-        while (nb > 1 && ((mag[nb - 1] == 0 && !(mag[nb - 2] & 0x80)) ||
-                          (mag[nb - 1] == 0xff && (mag[nb - 2] & 0x80))))
-                nb--;
-        for (size_t i = nb; i-- > 0;)
-                if (sl_buf_putc(out, (char)mag[i]) < 0)
-                        return SL_ERR_NOMEM;
-        return 0;
-}
-
 /* Value of column c from its text form (NUL-terminated). NULL with *err
  * set on malformed text. */
 static sl_json_t *text_value(const col_t *c, const char *v, int *err)
@@ -641,9 +594,10 @@ static sl_json_t *text_value(const col_t *c, const char *v, int *err)
         }
         case K_DEC_FIXED: case K_DEC_VAR: {
                 sl_buf_t b = SL_BUF_INIT;
-                int scale;
+                int32_t scale = 0;
                 sl_json_t *j = NULL, *o;
-                if (unscaled_bytes(v, &b, &scale) < 0) {
+                /* numeric text: sign, digits, fraction (no exponent) */
+                if (sl_parse_decimal(v, strlen(v), 0, &b, &scale) < 0) {
                         sl_buf_free(&b);
                         /* NaN and infinities have no Decimal form: null,
                          * as Debezium's precise mode gives them */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "convert/converter_int.h"
 #include "postgres/pg_common.h"
 
 #define US_PER_DAY INT64_C(86400000000)
@@ -319,86 +320,23 @@ static int format_date(int64_t days, sl_buf_t *out)
 
 /* ---------------------------------------------------------- decimals */
 
-/* Minimal big-endian two's complement of a little-endian magnitude. */
-static int twos_complement(unsigned char *le, size_t n, bool neg,
-                           sl_buf_t *out)
-{
-        size_t len = n;
-        if (neg) {
-                int carry = 1;
-                for (size_t i = 0; i < n; i++) {
-                        int v = (unsigned char)~le[i] + carry;
-                        le[i] = (unsigned char)v;
-                        carry = v >> 8;
-                }
-        }
-        /* Drop redundant sign bytes, as BigInteger.toByteArray does. */
-        while (len > 1 && ((le[len - 1] == 0 && !(le[len - 2] & 0x80)) ||
-                           (le[len - 1] == 0xff && (le[len - 2] & 0x80))))
-                len--;
-        for (size_t i = len; i-- > 0;)
-                if (sl_buf_putc(out, (char)le[i]) < 0)
-                        return SL_ERR_NOMEM;
-        return 0;
-}
-
-/* Multiply the little-endian magnitude le[0..*used) by 10, add dg. */
-static void mul10_add(unsigned char *le, size_t *used, size_t cap, unsigned dg)
-{
-        unsigned carry = dg;
-        for (size_t i = 0; i < *used; i++) {
-                unsigned v = le[i] * 10u + carry;
-                le[i] = (unsigned char)v;
-                carry = v >> 8;
-        }
-        if (carry && *used < cap)
-                le[(*used)++] = (unsigned char)carry;
-}
-
 int pg_decimal_to_bytes(const char *text, size_t len, int32_t scale,
                         sl_buf_t *out, char *errstr, size_t errstr_size)
 {
-        const char *p = text, *end = text + len;
-        bool neg = false, any = false;
-        int32_t frac = 0;
-        unsigned char *le;
-        size_t cap, used = 1;
+        int32_t sc = scale;
         int r;
 
-        if (p < end && (*p == '-' || *p == '+'))
-                neg = *p++ == '-';
-        if (p == end || scale < 0 || scale > 1000)
+        if (scale < 0 || scale > 1000)
                 goto bad;
-        /* < 0.42 bytes per digit, plus room for the sign bit */
-        cap = (len + (size_t)scale) / 2 + 2;
-        if (!(le = calloc(cap, 1)))
-                return SL_ERR_NOMEM;
-        for (; p < end && isdigit((unsigned char)*p); p++, any = true)
-                mul10_add(le, &used, cap, (unsigned)(*p - '0'));
-        if (p < end && *p == '.')
-                for (p++; p < end && isdigit((unsigned char)*p); p++) {
-                        any = true;
-                        if (frac < scale) {
-                                mul10_add(le, &used, cap, (unsigned)(*p - '0'));
-                                frac++;
-                        } else if (*p != '0') {
-                                free(le);
-                                return sl_seterr(errstr, errstr_size,
-                                                 SL_ERR_PARSE,
-                                                 "Decimal %.*s has more than "
-                                                 "%d fraction digits",
-                                                 (int)len, text, (int)scale);
-                        }
-                }
-        if (p != end || !any) {
-                free(le);
-                goto bad;
-        }
-        for (; frac < scale; frac++)
-                mul10_add(le, &used, cap, 0);
-        r = twos_complement(le, used < cap ? used + 1 : cap, neg, out);
-        free(le);
-        return r;
+        /* numeric text has no exponent; the schema's scale, exactly */
+        r = sl_parse_decimal(text, len, SL_DECIMAL_RESCALE, out, &sc);
+        if (r == SL_ERR_INVALID)
+                return sl_seterr(errstr, errstr_size, SL_ERR_PARSE,
+                                 "Decimal %.*s has more than %d fraction "
+                                 "digits",
+                                 (int)len, text, (int)scale);
+        if (r != SL_ERR_PARSE)
+                return r;
 bad:
         return sl_seterr(errstr, errstr_size, SL_ERR_PARSE,
                          "Invalid decimal value '%.*s'", (int)len, text);

@@ -73,4 +73,33 @@ int sl_format_java_double(double d, bool as_float, sl_buf_t *out);
 int sl_format_decimal(const unsigned char *b, size_t n, int32_t scale,
                       bool plain, sl_buf_t *out);
 
+/* sl_parse_decimal flags. */
+#define SL_DECIMAL_EXPONENT 0x1u /* accept an exponent part */
+#define SL_DECIMAL_RESCALE 0x2u  /* *scale is the wanted scale on input */
+/* Most digits an unscaled value may have (after leading zeros are dropped
+ * and any SL_DECIMAL_RESCALE padding is added); PostgreSQL's numeric has
+ * at most 147455. */
+#define SL_DECIMAL_MAX_DIGITS 262144
+
+/* Decimal text -> the unscaled value and scale of a Connect Decimal, the
+ * inverse of sl_format_decimal. The text (len bytes, no NUL needed) is
+ *
+ *     [+-] digits [ "." [digits] ] [ (e|E) [+-] digits ]
+ *   | [+-] "." digits [ (e|E) [+-] digits ]
+ *
+ * with ASCII digits, no spaces and at least one mantissa digit; the
+ * exponent only with SL_DECIMAL_EXPONENT. The scale is the number of
+ * fraction digits minus the exponent (new BigDecimal(text).scale()), and
+ * must fit an int32. With SL_DECIMAL_RESCALE the value is instead given at
+ * exactly the scale *scale holds on input (any int32): trailing zeros are
+ * added, or dropped when they are zeros. The unscaled value is appended to
+ * unscaled as minimal big-endian two's complement (BigInteger.toByteArray:
+ * 0 -> 00, 127 -> 7f, 128 -> 00 80, -128 -> 80, -129 -> ff 7f; "-0" is 0).
+ * Returns 0; SL_ERR_PARSE for text outside the grammar, a scale beyond
+ * int32 or more than SL_DECIMAL_MAX_DIGITS digits; SL_ERR_INVALID when
+ * rescaling would drop a non-zero digit; SL_ERR_NOMEM. unscaled is left
+ * as it was on error. */
+int sl_parse_decimal(const char *text, size_t len, unsigned flags,
+                     sl_buf_t *unscaled, int32_t *scale);
+
 #endif

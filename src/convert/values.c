@@ -171,6 +171,146 @@ done:
         return rc;
 }
 
+static bool dec_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+int sl_parse_decimal(const char *text, size_t len, unsigned flags,
+                     sl_buf_t *unscaled, int32_t *scale)
+{
+        const char *p = text, *end = text + len, *ip, *fp = NULL;
+        size_t ni, nf = 0, nd = 0, keep, total, nl = 0;
+        bool neg = false;
+        int64_t exp = 0, sc, shift = 0;
+        char *dig;
+        uint32_t *limb;
+        unsigned char *be;
+        int rc = 0;
+
+        if (p < end && (*p == '+' || *p == '-'))
+                neg = *p++ == '-';
+        for (ip = p; p < end && dec_digit(*p); p++)
+                ;
+        ni = (size_t)(p - ip);
+        if (p < end && *p == '.') {
+                for (fp = ++p; p < end && dec_digit(*p); p++)
+                        ;
+                nf = (size_t)(p - fp);
+        }
+        if (ni + nf == 0)
+                return SL_ERR_PARSE;
+        if (p < end && (*p == 'e' || *p == 'E') &&
+            (flags & SL_DECIMAL_EXPONENT)) {
+                bool eneg = false;
+                const char *es;
+                if (++p < end && (*p == '+' || *p == '-'))
+                        eneg = *p++ == '-';
+                for (es = p; p < end && dec_digit(*p); p++)
+                        if (exp < 100000000000LL) /* saturate */
+                                exp = exp * 10 + (*p - '0');
+                if (p == es)
+                        return SL_ERR_PARSE;
+                if (eneg)
+                        exp = -exp;
+        }
+        if (p != end || ni + nf > (size_t)INT64_MAX / 2)
+                return SL_ERR_PARSE;
+        sc = (int64_t)nf - exp;
+        if (sc < INT32_MIN || sc > INT32_MAX)
+                return SL_ERR_PARSE;
+
+        /* the significant digits, leading zeros dropped */
+        if (!(dig = malloc(ni + nf + 1)))
+                return SL_ERR_NOMEM;
+        for (size_t i = 0; i < ni + nf; i++) {
+                char c = i < ni ? ip[i] : fp[i - ni];
+                if (nd || c != '0')
+                        dig[nd++] = c;
+        }
+        keep = nd;
+        if (flags & SL_DECIMAL_RESCALE) {
+                shift = (int64_t)*scale - sc;
+                if (shift < 0) {
+                        /* dropping -shift digits: all must be zeros */
+                        size_t drop = (uint64_t)-shift > nd ? nd
+                                                            : (size_t)-shift;
+                        for (size_t i = nd - drop; i < nd; i++)
+                                if (dig[i] != '0') {
+                                        free(dig);
+                                        return SL_ERR_INVALID;
+                                }
+                        keep = nd - drop;
+                        shift = 0;
+                } else if (!nd) {
+                        shift = 0; /* zero stays zero */
+                }
+                sc = *scale;
+        }
+        if ((uint64_t)shift > SL_DECIMAL_MAX_DIGITS ||
+            keep + (size_t)shift > SL_DECIMAL_MAX_DIGITS) {
+                free(dig);
+                return SL_ERR_PARSE;
+        }
+        total = keep + (size_t)shift; /* digits, then shift zeros */
+
+        /* magnitude in little-endian base 2^32, 9 decimal digits a step */
+        limb = malloc((total / 9 + 2) * sizeof(*limb));
+        if (!limb) {
+                free(dig);
+                return SL_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < total;) {
+                size_t k = i == 0 && total % 9 ? total % 9 : 9;
+                uint64_t mul = 1, carry = 0;
+                for (size_t j = 0; j < k; j++, i++) {
+                        mul *= 10;
+                        carry = carry * 10 +
+                                (uint64_t)(i < keep ? dig[i] - '0' : 0);
+                }
+                for (size_t j = 0; j < nl; j++) {
+                        uint64_t t = (uint64_t)limb[j] * mul + carry;
+                        limb[j] = (uint32_t)t;
+                        carry = t >> 32;
+                }
+                if (carry)
+                        limb[nl++] = (uint32_t)carry;
+        }
+        free(dig);
+
+        /* big-endian with a spare leading byte for the sign, negated when
+         * negative, then without the sign bytes the next byte implies */
+        size_t n = nl * 4 + 1, start = 0;
+        if (!(be = malloc(n))) {
+                free(limb);
+                return SL_ERR_NOMEM;
+        }
+        be[0] = 0;
+        for (size_t j = 0; j < nl; j++)
+                for (int s = 0; s < 4; s++)
+                        be[n - 1 - j * 4 - (size_t)s] =
+                                (unsigned char)(limb[j] >> (8 * s));
+        free(limb);
+        if (neg) {
+                unsigned carry = 1;
+                for (size_t i = n; i-- > 0;) {
+                        unsigned v = (unsigned char)~be[i] + carry;
+                        be[i] = (unsigned char)v;
+                        carry = v >> 8;
+                }
+        }
+        while (start + 1 < n &&
+               ((be[start] == 0x00 && !(be[start + 1] & 0x80)) ||
+                (be[start] == 0xff && (be[start + 1] & 0x80))))
+                start++;
+        rc = sl_buf_append(unscaled, be + start, n - start);
+        free(be);
+        if (rc < 0)
+                return SL_ERR_NOMEM;
+        *scale = (int32_t)sc;
+        return 0;
+}
+
 /* ----------------------------------------------------------- toString */
 
 static int to_str(const sl_json_t *schema, const sl_json_t *v, sl_buf_t *out);

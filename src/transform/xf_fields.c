@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "convert/converter_int.h"
 #include "transform/transform.h"
 
 #define LOGGER "transforms"
@@ -945,20 +946,6 @@ static bool digits_to_long(const char *digits, bool neg, int64_t scale10,
         return true;
 }
 
-/* BigInteger.toByteArray(): minimal big-endian two's complement. */
-static sl_json_t *decimal_bytes(int64_t unscaled)
-{
-        unsigned char b[8];
-        size_t off = 0;
-
-        for (int i = 0; i < 8; i++)
-                b[i] = (unsigned char)((uint64_t)unscaled >> (56 - 8 * i));
-        while (off < 7 && ((b[off] == 0x00 && !(b[off + 1] & 0x80)) ||
-                           (b[off] == 0xff && (b[off + 1] & 0x80))))
-                off++;
-        return sl_json_bytes(b + off, 8 - off);
-}
-
 static int32_t decimal_scale(const sl_json_t *schema)
 {
         const sl_json_t *p = sl_json_object_get(schema, "parameters");
@@ -981,7 +968,7 @@ static int mask_null_equivalent(vkind_t k, sl_json_t **out, char *e, size_t n)
         case VK_FLOAT32:
         case VK_FLOAT64: *out = sl_json_double(0); break;
         case VK_STRING: *out = sl_json_string(""); break;
-        case VK_DECIMAL: *out = decimal_bytes(0); break;
+        case VK_DECIMAL: *out = sl_json_bytes("", 1); break; /* 0 */
         case VK_ARRAY: *out = sl_json_array(); break;
         case VK_MAP: *out = sl_json_object(); break;
         default:
@@ -1021,8 +1008,18 @@ static int mask_replace(vkind_t k, const sl_json_t *schema, const char *r,
                 return oom(e, n);
         ok = parse_bigdecimal(r, &neg, digits, &exp);
         if (ok && k == VK_DECIMAL) {
-                ok = digits_to_long(digits, neg, exp + decimal_scale(schema), true, &l);
-                *out = ok ? decimal_bytes(l) : NULL;
+                /* the unscaled value at the schema's scale, exactly */
+                sl_buf_t u = SL_BUF_INIT;
+                int32_t scale = decimal_scale(schema);
+                int rc = sl_parse_decimal(r, strlen(r), SL_DECIMAL_EXPONENT | SL_DECIMAL_RESCALE,
+                                          &u, &scale);
+                if (rc == SL_ERR_NOMEM) {
+                        free(digits);
+                        return oom(e, n);
+                }
+                ok = rc == 0;
+                *out = ok ? sl_json_bytes(u.data, u.len) : NULL;
+                sl_buf_free(&u);
         } else if (ok && (k == VK_FLOAT32 || k == VK_FLOAT64)) {
                 double d = strtod(r, NULL);
                 *out = sl_json_double(k == VK_FLOAT32 ? (double)(float)d : d);

@@ -6,6 +6,7 @@
  * "Java regex" section for what cannot be), SimpleDateFormat patterns are
  * formatted by hand in UTC, and InsertHeader's literal is typed the way
  * Kafka's Values.parseString types it. */
+#include "convert/converter_int.h"
 #include "transform/datefmt.h"
 #include "transform/transform.h"
 #include "util/utf8.h"
@@ -1083,53 +1084,6 @@ static bool parse_temporal(const char *tok, size_t len, sl_json_t **schema, sl_j
         return true;
 }
 
-/* BigInteger.toByteArray() of a decimal digit string. */
-static sl_json_t *unscaled_bytes(const char *digits, size_t n, bool neg) {
-        size_t cap = n / 2 + 2, len = 1;
-        unsigned char *b = calloc(cap, 1); /* little-endian magnitude */
-        unsigned char *be;
-        sl_json_t *j;
-        size_t start = 0, outn;
-
-        if (!b)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                unsigned carry = (unsigned)(digits[i] - '0');
-                for (size_t k = 0; k < len; k++) {
-                        unsigned v = b[k] * 10u + carry;
-                        b[k] = (unsigned char)v;
-                        carry = v >> 8;
-                }
-                if (carry)
-                        b[len++] = (unsigned char)carry;
-        }
-        len++; /* room for the sign */
-        if (neg) {
-                unsigned carry = 1;
-                for (size_t k = 0; k < len; k++) {
-                        unsigned v = (unsigned char)~b[k] + carry;
-                        b[k] = (unsigned char)v;
-                        carry = v >> 8;
-                }
-        }
-        be = malloc(len);
-        if (!be) {
-                free(b);
-                return NULL;
-        }
-        for (size_t k = 0; k < len; k++)
-                be[k] = b[len - 1 - k];
-        /* drop sign bytes the next byte's top bit already implies */
-        while (start + 1 < len && ((be[start] == 0 && !(be[start + 1] & 0x80)) ||
-                                   (be[start] == 0xFF && (be[start + 1] & 0x80))))
-                start++;
-        outn = len - start;
-        j = sl_json_bytes(be + start, outn);
-        free(be);
-        free(b);
-        return j;
-}
-
 /* new BigDecimal(tok) and Values' choice of type for it. false: not a
  * number. */
 static bool parse_number(const char *tok, size_t len, sl_json_t **schema, sl_json_t **value) {
@@ -1235,7 +1189,12 @@ static bool parse_number(const char *tok, size_t len, sl_json_t **schema, sl_jso
                 *schema = schema_named("bytes", "org.apache.kafka.connect.data.Decimal");
                 sl_json_object_set(params, "scale", sl_json_string(sc));
                 sl_json_object_set(*schema, "parameters", params);
-                *value = unscaled_bytes(mant.data, mant.len, neg);
+                sl_buf_t u = SL_BUF_INIT;
+                int32_t usc = 0;
+                /* tok is valid BigDecimal text: scale == usc */
+                if (sl_parse_decimal(tok, len, SL_DECIMAL_EXPONENT, &u, &usc) == 0)
+                        *value = sl_json_bytes(u.data, u.len);
+                sl_buf_free(&u);
         }
 out:
         free(text);

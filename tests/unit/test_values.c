@@ -209,6 +209,214 @@ static void test_decimal(void)
         sl_buf_free(&b);
 }
 
+/* sl_parse_decimal of text: "hex/scale", "PARSE", "INVALID" or "NOMEM". */
+static const char *pdec(const char *text, unsigned flags, int32_t scale)
+{
+        static const char hx[] = "0123456789abcdef";
+        sl_buf_t b = SL_BUF_INIT;
+        int rc = sl_parse_decimal(text, strlen(text), flags, &b, &scale);
+        size_t o = 0;
+        if (rc == SL_ERR_PARSE || rc == SL_ERR_INVALID || rc < 0) {
+                CHECK(b.len == 0);
+                snprintf(out_text, sizeof(out_text), "%s",
+                         rc == SL_ERR_PARSE     ? "PARSE"
+                         : rc == SL_ERR_INVALID ? "INVALID"
+                                                : "NOMEM");
+                sl_buf_free(&b);
+                return out_text;
+        }
+        CHECK_INT(rc, 0);
+        for (size_t i = 0; i < b.len && o + 3 < sizeof(out_text) - 16; i++) {
+                out_text[o++] = hx[(unsigned char)b.data[i] >> 4];
+                out_text[o++] = hx[(unsigned char)b.data[i] & 15];
+        }
+        snprintf(out_text + o, sizeof(out_text) - o, "/%d", (int)scale);
+        sl_buf_free(&b);
+        return out_text;
+}
+
+/* text -> bytes -> sl_format_decimal (plain) gives expect back. */
+static void round_trip(const char *text, const char *expect)
+{
+        sl_buf_t u = SL_BUF_INIT, t = SL_BUF_INIT;
+        int32_t scale = 0;
+        CHECK_INT(sl_parse_decimal(text, strlen(text), SL_DECIMAL_EXPONENT,
+                                   &u, &scale),
+                  0);
+        CHECK_INT(sl_format_decimal((const unsigned char *)u.data, u.len,
+                                    scale, true, &t),
+                  0);
+        CHECK_STR(t.data, expect);
+        sl_buf_free(&u);
+        sl_buf_free(&t);
+}
+
+static void test_parse_decimal(void)
+{
+        const unsigned X = SL_DECIMAL_EXPONENT, R = SL_DECIMAL_RESCALE;
+
+        /* zero in its spellings; the scale is the fraction's length */
+        CHECK_STR(pdec("0", 0, 0), "00/0");
+        CHECK_STR(pdec("-0", 0, 0), "00/0");
+        CHECK_STR(pdec("+0.000", 0, 0), "00/3");
+        CHECK_STR(pdec("000", 0, 0), "00/0");
+        CHECK_STR(pdec(".0", 0, 0), "00/1");
+        CHECK_STR(pdec("0.", 0, 0), "00/0");
+        /* minimal two's complement around the byte boundaries */
+        CHECK_STR(pdec("1", 0, 0), "01/0");
+        CHECK_STR(pdec("-1", 0, 0), "ff/0");
+        CHECK_STR(pdec("127", 0, 0), "7f/0");
+        CHECK_STR(pdec("128", 0, 0), "0080/0");
+        CHECK_STR(pdec("-128", 0, 0), "80/0");
+        CHECK_STR(pdec("-129", 0, 0), "ff7f/0");
+        CHECK_STR(pdec("255", 0, 0), "00ff/0");
+        CHECK_STR(pdec("256", 0, 0), "0100/0");
+        CHECK_STR(pdec("-256", 0, 0), "ff00/0");
+        CHECK_STR(pdec("-257", 0, 0), "feff/0");
+        CHECK_STR(pdec("32767", 0, 0), "7fff/0");
+        CHECK_STR(pdec("32768", 0, 0), "008000/0");
+        CHECK_STR(pdec("-32768", 0, 0), "8000/0");
+        CHECK_STR(pdec("-32769", 0, 0), "ff7fff/0");
+        /* fractions, signs */
+        CHECK_STR(pdec("-0.5", 0, 0), "fb/1");
+        CHECK_STR(pdec("-.5", 0, 0), "fb/1");
+        CHECK_STR(pdec("+12.5", 0, 0), "7d/1");
+        CHECK_STR(pdec("-123.4500", 0, 0), "ed29bc/4"); /* -1234500 */
+        CHECK_STR(pdec("123.45", 0, 0), "3039/2");
+        CHECK_STR(pdec("-123.45", 0, 0), "cfc7/2");
+        CHECK_STR(pdec("0.001", 0, 0), "01/3");
+        /* beyond 64 bits: 2^63, -2^63, 2^64, 2^64 + 1, -(2^64) */
+        CHECK_STR(pdec("9223372036854775807", 0, 0), "7fffffffffffffff/0");
+        CHECK_STR(pdec("9223372036854775808", 0, 0),
+                  "008000000000000000/0");
+        CHECK_STR(pdec("-9223372036854775808", 0, 0), "8000000000000000/0");
+        CHECK_STR(pdec("-9223372036854775809", 0, 0),
+                  "ff7fffffffffffffff/0");
+        CHECK_STR(pdec("18446744073709551616", 0, 0),
+                  "010000000000000000/0");
+        CHECK_STR(pdec("1844674407370955.1617", 0, 0),
+                  "010000000000000001/4");
+        CHECK_STR(pdec("-18446744073709551616", 0, 0),
+                  "ff0000000000000000/0");
+        /* 10^38 - 1 (the largest 38-digit value, NUMERIC(38)) */
+        CHECK_STR(pdec("99999999999999999999999999999999999999", 0, 0),
+                  "4b3b4ca85a86c47a098a223fffffffff/0");
+        /* exponents, only when asked for; scale = fraction - exponent */
+        CHECK_STR(pdec("1e5", 0, 0), "PARSE");
+        CHECK_STR(pdec("1e5", X, 0), "01/-5");
+        CHECK_STR(pdec("1.5E-3", X, 0), "0f/4");
+        CHECK_STR(pdec("-2.50e+2", X, 0), "ff06/0");
+        CHECK_STR(pdec("1e2147483648", X, 0), "01/-2147483648");
+        CHECK_STR(pdec("1e2147483649", X, 0), "PARSE"); /* scale < int32 */
+        CHECK_STR(pdec("1e-2147483647", X, 0), "01/2147483647");
+        CHECK_STR(pdec("1.0e-2147483647", X, 0), "PARSE");
+        CHECK_STR(pdec("1e99999999999999999999", X, 0), "PARSE");
+        /* malformed */
+        CHECK_STR(pdec("", 0, 0), "PARSE");
+        CHECK_STR(pdec("-", 0, 0), "PARSE");
+        CHECK_STR(pdec("+", 0, 0), "PARSE");
+        CHECK_STR(pdec(".", 0, 0), "PARSE");
+        CHECK_STR(pdec("-.", 0, 0), "PARSE");
+        CHECK_STR(pdec("1.2.3", 0, 0), "PARSE");
+        CHECK_STR(pdec("--1", 0, 0), "PARSE");
+        CHECK_STR(pdec(" 1", 0, 0), "PARSE");
+        CHECK_STR(pdec("1 ", 0, 0), "PARSE");
+        CHECK_STR(pdec("1x", 0, 0), "PARSE");
+        CHECK_STR(pdec("0x10", 0, 0), "PARSE");
+        CHECK_STR(pdec("NaN", X, 0), "PARSE");
+        CHECK_STR(pdec("Infinity", X, 0), "PARSE");
+        CHECK_STR(pdec("1e", X, 0), "PARSE");
+        CHECK_STR(pdec("1e+", X, 0), "PARSE");
+        CHECK_STR(pdec("e5", X, 0), "PARSE");
+        CHECK_STR(pdec(".e5", X, 0), "PARSE");
+        CHECK_STR(pdec("1e5.0", X, 0), "PARSE");
+        /* len bounds the text: "12" of "123" */
+        {
+                sl_buf_t b = SL_BUF_INIT;
+                int32_t sc = 0;
+                CHECK_INT(sl_parse_decimal("123", 2, 0, &b, &sc), 0);
+                CHECK_INT((int)b.len, 1);
+                CHECK_INT(b.data[0], 12);
+                /* appends to what the buffer holds */
+                CHECK_INT(sl_parse_decimal("-1", 2, 0, &b, &sc), 0);
+                CHECK_INT((int)b.len, 2);
+                CHECK_INT((unsigned char)b.data[1], 0xff);
+                sl_buf_free(&b);
+        }
+
+        /* rescaling to a given scale: zeros added, or dropped if zeros */
+        CHECK_STR(pdec("5", R, 3), "1388/3");            /* 5000 */
+        CHECK_STR(pdec("1.2300", R, 2), "7b/2");
+        CHECK_STR(pdec("1.234", R, 2), "INVALID");
+        CHECK_STR(pdec("-0.5", R, 0), "INVALID");
+        CHECK_STR(pdec("0.000", R, 0), "00/0");
+        CHECK_STR(pdec("0", R, 1000), "00/1000");
+        CHECK_STR(pdec("1200", R, -2), "0c/-2");
+        CHECK_STR(pdec("1250", R, -2), "INVALID");
+        CHECK_STR(pdec("1.5e3", X | R, 0), "05dc/0");
+        CHECK_STR(pdec("15e-1", X | R, 2), "0096/2");
+        CHECK_STR(pdec("1e-5", X | R, 2), "INVALID");
+        CHECK_STR(pdec("0e-999999999", X | R, 0), "00/0");
+        CHECK_STR(pdec("1", R, 2000000000), "PARSE");     /* too many digits */
+        CHECK_STR(pdec("1x", R, 2), "PARSE");
+        /* 2^64 at scale 2 */
+        CHECK_STR(pdec("18446744073709551616", R, 2),
+                  "640000000000000000/2");
+
+        /* round trips through sl_format_decimal */
+        round_trip("0", "0");
+        round_trip("-0.5", "-0.5");
+        round_trip("-123.4500", "-123.4500");
+        round_trip("127", "127");
+        round_trip("-128", "-128");
+        round_trip("-129", "-129");
+        round_trip("0.000001", "0.000001");
+        round_trip("1.5e3", "1500");
+        round_trip("-12345678901234567890123456789012345678901234567890."
+                   "0000000001",
+                   "-12345678901234567890123456789012345678901234567890."
+                   "0000000001");
+        round_trip("340282366920938463463374607431768211456",
+                   "340282366920938463463374607431768211456"); /* 2^128 */
+        round_trip("-340282366920938463463374607431768211456",
+                   "-340282366920938463463374607431768211456");
+
+        /* a 1000-digit value and its negation survive the round trip */
+        {
+                char big[1003], want[1003];
+                for (int i = 0; i < 1000; i++)
+                        big[i] = (char)('1' + (i * 7) % 9);
+                big[1000] = '\0';
+                round_trip(big, big);
+                want[0] = '-';
+                memcpy(want + 1, big, 1001);
+                round_trip(want, want);
+        }
+        /* the digit limit */
+        {
+                size_t n = SL_DECIMAL_MAX_DIGITS + 1;
+                char *t = malloc(n + 1);
+                CHECK(t);
+                memset(t, '9', n);
+                t[n] = '\0';
+                CHECK_STR(pdec(t, 0, 0), "PARSE");
+                CHECK_STR(pdec(t + n - 30, 0, 0),
+                          "0c9f2c9cd04674edea3fffffff/0");
+                /* leading zeros do not count: the limit itself is fine */
+                t[0] = '0';
+                {
+                        sl_buf_t b = SL_BUF_INIT;
+                        int32_t sc = 0;
+                        CHECK_INT(sl_parse_decimal(t, n, 0, &b, &sc), 0);
+                        /* (10^262144 - 1) needs 108854 bytes with the sign */
+                        CHECK_INT((int)b.len, 108854);
+                        CHECK_INT((unsigned char)b.data[0] < 0x80, 1);
+                        sl_buf_free(&b);
+                }
+                free(t);
+        }
+}
+
 static void test_logical_time_prints_number(void)
 {
         CHECK_STR(str_json("{\"type\":\"int64\",\"name\":"
@@ -227,6 +435,7 @@ int main(void)
         RUN(test_map);
         RUN(test_struct);
         RUN(test_decimal);
+        RUN(test_parse_decimal);
         RUN(test_logical_time_prints_number);
         TEST_MAIN_END();
 }

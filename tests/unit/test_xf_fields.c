@@ -425,6 +425,30 @@ static void test_mask_replacement(void)
               (unsigned char)dec->u.str.ptr[1] == 0x30);
         sl_xrecord_clear(&r);
 
+        /* Decimal replacements: exact at the schema's scale (2), any size */
+        rec_init(&r, NULL, NULL, S_TYPES, NULL);
+        r.value = sl_json_object();
+        sl_json_object_set(r.value, "dec", sl_json_bytes("\x30\x39", 2));
+        CHECK_INT(run(&sl_xf_mask_field_value,
+                      KV("fields", "dec", "replacement", "-1.5e-1"), &r), 0);
+        dec = sl_json_object_get(r.value, "dec");
+        CHECK(dec && dec->u.str.len == 1 &&
+              (unsigned char)dec->u.str.ptr[0] == 0xf1); /* -15 */
+        CHECK(run(&sl_xf_mask_field_value,
+                  KV("fields", "dec", "replacement", "1.234"), &r) < 0);
+        CHECK_STR(err, "Unable to convert 1.234 (class java.lang.String) to number");
+        /* 2^64 at scale 2: 1844674407370955161600 = 64 00 * 8 */
+        CHECK_INT(run(&sl_xf_mask_field_value,
+                      KV("fields", "dec", "replacement", "18446744073709551616"), &r), 0);
+        dec = sl_json_object_get(r.value, "dec");
+        CHECK(dec && dec->u.str.len == 9 &&
+              (unsigned char)dec->u.str.ptr[0] == 0x64);
+        /* no replacement: BigDecimal.ZERO */
+        CHECK_INT(run(&sl_xf_mask_field_value, KV("fields", "dec"), &r), 0);
+        dec = sl_json_object_get(r.value, "dec");
+        CHECK(dec && dec->u.str.len == 1 && dec->u.str.ptr[0] == 0);
+        sl_xrecord_clear(&r);
+
         rec_init(&r, NULL, NULL, NULL, "{\"n\":10,\"s\":\"x\"}");
         CHECK_INT(run(&sl_xf_mask_field_value,
                       KV("fields", "n,s", "replacement", "-12.9"), &r), 0);

@@ -342,6 +342,15 @@ static void test_insert_header_decimals(void) {
                       "\"/wAAAAAAAAAA\"");
 }
 
+static void test_insert_header_decimal_scales(void) {
+        /* -1E400 overflows a double: unscaled -1 at scale -400 */
+        check_literal("-1E400",
+                      "{\"type\":\"bytes\",\"optional\":false,"
+                      "\"name\":\"org.apache.kafka.connect.data.Decimal\",\"version\":1,"
+                      "\"parameters\":{\"scale\":\"-400\"}}",
+                      "\"/w==\"");
+}
+
 static void test_insert_header_other_literals(void) {
         check_literal("true", "{\"type\":\"boolean\",\"optional\":false}", "true");
         check_literal("false", "{\"type\":\"boolean\",\"optional\":false}", "false");
@@ -651,6 +660,7 @@ int main(void) {
         RUN(test_filter_drops);
         RUN(test_insert_header_integers);
         RUN(test_insert_header_decimals);
+        RUN(test_insert_header_decimal_scales);
         RUN(test_insert_header_other_literals);
         RUN(test_insert_header_appends);
         RUN(test_insert_header_config_errors);
