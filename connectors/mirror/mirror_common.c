@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "mirror/mirror_int.h"
+#include "transform/transform.h"
 
 const char *const mm2_policies[] = {MM2_DEFAULT_POLICY, MM2_IDENTITY_POLICY,
                                     "DefaultReplicationPolicy", "IdentityReplicationPolicy",
@@ -227,136 +228,6 @@ bool mm2_skip_topic(const mm2_policy_t *p, const char *topic) {
 
 /* ------------------------------------------------------------ filters */
 
-/* A Java escape outside or inside a bracket expression: the POSIX text
- * for it, or NULL when it has none here. */
-static const char *class_escape(char c, bool in_bracket) {
-        switch (c) {
-        case 'd': return in_bracket ? "0-9" : "[0-9]";
-        case 'w': return in_bracket ? "A-Za-z0-9_" : "[A-Za-z0-9_]";
-        case 's': return in_bracket ? "[:space:]" : "[[:space:]]";
-        case 'D': return in_bracket ? NULL : "[^0-9]";
-        case 'W': return in_bracket ? NULL : "[^A-Za-z0-9_]";
-        case 'S': return in_bracket ? NULL : "[^[:space:]]";
-        default: return NULL;
-        }
-}
-
-/* Translates a Java bracket expression starting at *pp ('['); POSIX wants
- * ']' first, '-' last and '^' not first, so literals are collected and
- * placed where they stay literal. */
-static int translate_bracket(const char **pp, sl_buf_t *out, char *errstr, size_t errstr_size) {
-        const char *p = *pp + 1;
-        sl_buf_t body = SL_BUF_INIT;
-        bool neg = false, close = false, dash = false, caret = false;
-        int rc = 0;
-
-        if (*p == '^') {
-                neg = true;
-                p++;
-        }
-        for (bool first = true; *p && (*p != ']' || first); p++, first = false) {
-                char c = *p;
-
-                if (c == '\\') {
-                        const char *cls;
-                        c = *++p;
-                        if (!c)
-                                break;
-                        if ((cls = class_escape(c, true))) {
-                                sl_buf_puts(&body, cls);
-                                continue;
-                        }
-                        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-                                rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                               "unsupported escape \\%c in a character class", c);
-                                goto out;
-                        }
-                } else if (c == '[' || (c == '&' && p[1] == '&')) {
-                        rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                       "nested or intersected character classes are not supported");
-                        goto out;
-                } else if (c == '-' && p[1] && p[1] != ']' && body.len > 0) {
-                        sl_buf_putc(&body, '-'); /* a range */
-                        continue;
-                }
-                if (c == ']')
-                        close = true;
-                else if (c == '-')
-                        dash = true;
-                else if (c == '^')
-                        caret = true;
-                else
-                        sl_buf_putc(&body, c);
-        }
-        if (*p != ']') {
-                rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG, "unclosed character class");
-                goto out;
-        }
-        *pp = p;
-        if (!close && !dash && body.len == 0 && caret && !neg) {
-                sl_buf_puts(out, "\\^");
-                goto out;
-        }
-        sl_buf_printf(out, "[%s%s%s%s%s]", neg ? "^" : "", close ? "]" : "",
-                      body.data ? body.data : "", caret ? "^" : "", dash ? "-" : "");
-out:
-        sl_buf_free(&body);
-        return rc;
-}
-
-static int translate(const char *java, sl_buf_t *out, char *errstr, size_t errstr_size) {
-        sl_buf_puts(out, "^(");
-        for (const char *p = java; *p; p++) {
-                int rc;
-
-                if (*p == '[') {
-                        if ((rc = translate_bracket(&p, out, errstr, errstr_size)) != 0)
-                                return rc;
-                } else if (*p == '\\') {
-                        const char *cls;
-                        char c = *++p;
-
-                        if (!c)
-                                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                                 "trailing backslash");
-                        if ((cls = class_escape(c, false)))
-                                sl_buf_puts(out, cls);
-                        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                 (c >= '0' && c <= '9'))
-                                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                                 "unsupported escape \\%c", c);
-                        else
-                                sl_buf_printf(out, "\\%c", c);
-                } else if (*p == '(' && p[1] == '?') {
-                        if (p[2] != ':')
-                                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                                 "unsupported group construct (?%c", p[2]);
-                        sl_buf_putc(out, '(');
-                        p += 2;
-                } else if ((*p == '?' || *p == '+') && p > java &&
-                           (p[-1] == '*' || p[-1] == '+' || p[-1] == '?' || p[-1] == '}')) {
-                        /* lazy/possessive: the same whole-name matches */
-                        continue;
-                } else {
-                        sl_buf_putc(out, *p);
-                }
-        }
-        return sl_buf_puts(out, ")$");
-}
-
-int mm2_regex_compile(regex_t *re, const char *java, char *errstr, size_t errstr_size) {
-        sl_buf_t posix = SL_BUF_INIT;
-        int rc = translate(java, &posix, errstr, errstr_size);
-
-        if (rc == 0 && (rc = regcomp(re, posix.data, REG_EXTENDED | REG_NOSUB)) != 0) {
-                char why[128];
-                regerror(rc, re, why, sizeof(why));
-                rc = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG, "%s", why);
-        }
-        sl_buf_free(&posix);
-        return rc;
-}
-
 static int compile_list(const char *list, regex_t **res, int *n, char *errstr,
                         size_t errstr_size) {
         char **items = NULL;
@@ -372,7 +243,7 @@ static int compile_list(const char *list, regex_t **res, int *n, char *errstr,
                 return SL_ERR_NOMEM;
         }
         for (int i = 0; i < cnt; i++) {
-                if (mm2_regex_compile(&(*res)[i], items[i], why, sizeof(why)) != 0) {
+                if (sl_java_regex_compile(&(*res)[i], items[i], why, sizeof(why)) != 0) {
                         sl_seterr(errstr, errstr_size, SL_ERR_CONFIG, "Invalid regex '%s': %s",
                                   items[i], why);
                         sl_config_list_free(items, cnt);

@@ -67,9 +67,6 @@ bool mm2_skip_topic(const mm2_policy_t *p, const char *topic);
 
 /* ------------------------------------------------------------ filters */
 
-/* Java regex (the subset topic/group filters use) as a POSIX extended
- * regex that matches the whole string. */
-int mm2_regex_compile(regex_t *re, const char *java, char *errstr, size_t errstr_size);
 
 typedef struct mm2_filter {
         regex_t *inc, *exc;

@@ -100,4 +100,12 @@ int sl_schema_add_field(sl_json_t *struct_schema, const char *name, sl_json_t *f
 /* {"type":type,"optional":optional} */
 sl_json_t *sl_schema_new(const char *type, bool optional);
 
+/* Java's Pattern.matches() for yes/no matching (topic and group filters
+ * elsewhere, e.g. MirrorMaker's), with the translation RegexRouter uses
+ * (xf_routing.c lists what it supports): re gets a POSIX ERE anchored to the
+ * whole input, freed with regfree. 0, or SL_ERR_CONFIG with a Java-like
+ * message in errstr. */
+#include <regex.h>
+int sl_java_regex_compile(regex_t *re, const char *pattern, char *errstr, size_t errstr_size);
+
 #endif

@@ -661,6 +661,18 @@ static int jre_compile(jre_t *r, const char *pattern, bool nosub, char *err, siz
         return 0;
 }
 
+int sl_java_regex_compile(regex_t *re, const char *pattern, char *errstr, size_t errstr_size) {
+        jre_t r;
+
+        if (jre_compile(&r, pattern, true, errstr, errstr_size) != 0)
+                return SL_ERR_CONFIG;
+        /* the compiled pattern moves to the caller; the group maps go */
+        *re = r.re;
+        r.compiled = false;
+        jre_free(&r);
+        return 0;
+}
+
 static bool jre_matches(const jre_t *r, const char *s) {
         return s && regexec(&r->re, s, 0, NULL, 0) == 0;
 }
