@@ -26,19 +26,4 @@ static inline int sl_file_task_configs(const sl_strmap_t *config,
         return 1;
 }
 
-/* FileStreamSinkConnector: tasks.max identical tasks sharing the topics'
- * partitions through the consumer group (each appends whole lines with
- * O_APPEND writes), as Kafka's does. */
-static inline int sl_file_sink_task_configs(const sl_strmap_t *config, int max_tasks,
-                                            sl_strmap_t **task_configs, char *errstr,
-                                            size_t errstr_size)
-{
-        (void)errstr;
-        (void)errstr_size;
-        for (int i = 0; i < max_tasks; i++)
-                if (sl_strmap_merge(task_configs[i], config) < 0)
-                        return SL_ERR_NOMEM;
-        return max_tasks < 0 ? 0 : max_tasks;
-}
-
 #endif

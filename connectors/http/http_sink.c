@@ -759,16 +759,6 @@ static int sink_flush(void *state, char *errstr, size_t errstr_size)
         return 0;
 }
 
-/* tasks.max identical tasks sharing the topics' partitions. */
-static int task_configs(const sl_strmap_t *config, int max_tasks, sl_strmap_t **task_configs,
-                        char *errstr, size_t errstr_size)
-{
-        for (int i = 0; i < max_tasks; i++)
-                if (sl_strmap_merge(task_configs[i], config) < 0)
-                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
-        return max_tasks < 0 ? 0 : max_tasks;
-}
-
 const sl_connector_plugin_t sl_http_sink_plugin = {
         .abi_version = SL_PLUGIN_ABI_VERSION,
         .type = SL_CONNECTOR_SINK,
@@ -776,7 +766,7 @@ const sl_connector_plugin_t sl_http_sink_plugin = {
         .version = HTTP_SINK_VERSION,
         .config = http_sink_config,
         .validate = http_sink_validate,
-        .task_configs = task_configs,
+        .task_configs = sl_task_configs_copy,
         .task_start = sink_start,
         .task_stop = sink_stop,
         .sink_put = sink_put,

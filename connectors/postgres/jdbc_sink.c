@@ -185,18 +185,6 @@ static void sink_validate(const sl_strmap_t *cfg, sl_config_errors_t *errs)
                                     sl_config_str(cfg, "pk.fields"));
 }
 
-/* Every task gets the connector config; the group spreads partitions. */
-static int sink_task_configs(const sl_strmap_t *config, int max_tasks,
-                             sl_strmap_t **task_configs, char *errstr,
-                             size_t errstr_size)
-{
-        for (int i = 0; i < max_tasks; i++)
-                if (sl_strmap_merge(task_configs[i], config) < 0)
-                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
-                                         "Out of memory");
-        return max_tasks;
-}
-
 /* ------------------------------------------------------------- state */
 
 typedef struct table_info {
@@ -1292,7 +1280,7 @@ const sl_connector_plugin_t sl_jdbc_sink_plugin = {
         .version = JDBC_SINK_VERSION,
         .config = sink_config,
         .validate = sink_validate,
-        .task_configs = sink_task_configs,
+        .task_configs = sl_task_configs_copy,
         .task_start = sink_start,
         .task_stop = sink_stop,
         .sink_put = sink_put,

@@ -167,17 +167,6 @@ static void s3_sink_validate(const sl_strmap_t *config, sl_config_errors_t *errs
                                     "the value field holding the timestamp");
 }
 
-static int s3_sink_task_configs(const sl_strmap_t *config, int max_tasks,
-                                sl_strmap_t **task_configs, char *errstr, size_t errstr_size)
-{
-        (void)errstr;
-        (void)errstr_size;
-        for (int i = 0; i < max_tasks; i++)
-                if (sl_strmap_merge(task_configs[i], config) < 0)
-                        return SL_ERR_NOMEM;
-        return max_tasks < 0 ? 0 : max_tasks;
-}
-
 /* -------------------------------------------------------------- state */
 
 /* One topic-partition's open object. */
@@ -789,7 +778,7 @@ const sl_connector_plugin_t sl_s3_sink_plugin = {
         .version = S3_SINK_VERSION,
         .config = s3_sink_config,
         .validate = s3_sink_validate,
-        .task_configs = s3_sink_task_configs,
+        .task_configs = sl_task_configs_copy,
         .task_start = s3_sink_start,
         .task_stop = s3_sink_stop,
         .sink_put = s3_sink_put,

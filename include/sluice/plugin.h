@@ -90,6 +90,12 @@ double sl_config_double(const sl_strmap_t *cfg, const char *key, double def);
 int sl_config_list(const char *value, char ***itemsp);
 void sl_config_list_free(char **items, int n);
 
+/* A task_configs callback for connectors whose tasks all run the
+ * connector's config (sinks, whose partitions the consumer group shares
+ * out): max_tasks copies of config. */
+int sl_task_configs_copy(const sl_strmap_t *config, int max_tasks, sl_strmap_t **task_configs,
+                         char *errstr, size_t errstr_size);
+
 /* Collected validation errors for a connector's own cross-field checks. */
 typedef struct sl_config_errors sl_config_errors_t;
 void sl_config_error_add(sl_config_errors_t *errs, const char *key,

@@ -132,3 +132,12 @@ void sl_config_list_free(char **items, int n)
                 free(items[i]);
         free(items);
 }
+
+int sl_task_configs_copy(const sl_strmap_t *config, int max_tasks, sl_strmap_t **task_configs,
+                         char *errstr, size_t errstr_size)
+{
+        for (int i = 0; i < max_tasks; i++)
+                if (sl_strmap_merge(task_configs[i], config) < 0)
+                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "Out of memory");
+        return max_tasks < 0 ? 0 : max_tasks;
+}
