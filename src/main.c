@@ -104,8 +104,11 @@ static int run_standalone(int argc, char **argv) {
         }
         sl_herder_set_ready(rt.h);
         sl_info(LOGGER, "sluice %s standalone worker started", SLUICE_VERSION);
-        while (!stop_requested)
-                pause();
+        while (!stop_requested) {
+                sleep(1); /* a signal ends it early */
+                if (!stop_requested)
+                        sl_herder_refresh(rt.h);
+        }
         sl_info(LOGGER, "Shutting down: stopping connectors and committing offsets");
         return runtime_stop(&rt, 0);
 }

@@ -40,11 +40,12 @@ static const sl_config_def_t source_config[] = {
                           "downstream gap changes)"},
         {.name = "refresh.topics.enabled", .type = SL_CFG_BOOLEAN, .default_value = "true",
          .importance = SL_CFG_LOW, .order = 22,
-         .documentation = "Accepted for MM2 compatibility: topics are listed when the connector "
-                          "(re)starts; restart it to pick up new topics or partitions"},
+         .documentation = "Whether to look for new topics and partitions to replicate on the "
+                          "source cluster every refresh.topics.interval.ms (tasks restart with "
+                          "the new assignment when it changed)"},
         {.name = "refresh.topics.interval.ms", .type = SL_CFG_LONG, .default_value = "600000",
          .importance = SL_CFG_LOW, .order = 23, .flags = SL_CFG_MIN, .min = 0,
-         .documentation = "Accepted for MM2 compatibility (see refresh.topics.enabled)"},
+         .documentation = "How often to look for new topics and partitions (ms)"},
         {.name = "sync.topic.configs.enabled", .type = SL_CFG_BOOLEAN, .default_value = "true",
          .importance = SL_CFG_LOW, .order = 24,
          .documentation = "Accepted and ignored: sluice uses no admin API, so topic configs are "
@@ -683,6 +684,13 @@ static void src_delivered(void *state, const sl_json_t *sp, const sl_json_t *so,
         p->prev_down = down;
 }
 
+static int64_t source_refresh_ms(const sl_strmap_t *config)
+{
+        if (!sl_config_bool(config, "refresh.topics.enabled", true))
+                return 0;
+        return sl_config_long(config, "refresh.topics.interval.ms", 600000);
+}
+
 const sl_connector_plugin_t sl_mirror_source_plugin = {
         .abi_version = SL_PLUGIN_ABI_VERSION,
         .type = SL_CONNECTOR_SOURCE,
@@ -695,4 +703,5 @@ const sl_connector_plugin_t sl_mirror_source_plugin = {
         .task_stop = src_stop,
         .source_poll = src_poll,
         .source_delivered = src_delivered,
+        .reconfigure_interval_ms = source_refresh_ms,
 };

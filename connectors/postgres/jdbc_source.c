@@ -163,8 +163,10 @@ static const sl_config_def_t source_config[] = {
         {.name = "table.poll.interval.ms", .type = SL_CFG_LONG,
          .default_value = "60000", .importance = SL_CFG_LOW,
          .documentation = "Frequency in ms to poll for new or removed "
-                          "tables (tables are listed when the connector "
-                          "starts).",
+                          "tables, which may result in updated task "
+                          "configurations to start polling for data in "
+                          "added tables or stop polling for data in "
+                          "removed tables.",
          .group = GROUP_CONN, .order = 4, .width = SL_CFG_WIDTH_SHORT,
          .display_name = "Metadata Change Monitoring Interval (ms)"},
         {.name = "topic.prefix", .type = SL_CFG_STRING,
@@ -1266,6 +1268,14 @@ static int source_poll(void *state, sl_source_batch_t *batch, char *errstr,
         return r;
 }
 
+/* New or dropped tables re-split the work (not in query mode). */
+static int64_t source_refresh_ms(const sl_strmap_t *config)
+{
+        if (has(config, "query"))
+                return 0;
+        return sl_config_long(config, "table.poll.interval.ms", 60000);
+}
+
 const sl_connector_plugin_t sl_jdbc_source_plugin = {
         .abi_version = SL_PLUGIN_ABI_VERSION,
         .type = SL_CONNECTOR_SOURCE,
@@ -1277,4 +1287,5 @@ const sl_connector_plugin_t sl_jdbc_source_plugin = {
         .task_start = source_start,
         .task_stop = source_stop,
         .source_poll = source_poll,
+        .reconfigure_interval_ms = source_refresh_ms,
 };

@@ -309,6 +309,13 @@ typedef struct sl_connector_plugin {
         void (*source_delivered)(void *state, const sl_json_t *source_partition,
                                  const sl_json_t *source_offset,
                                  const sl_topic_partition_t *written, size_t cnt);
+        /* Optional (Kafka's requestTaskReconfiguration from a connector's
+         * monitoring thread): how often (ms; <= 0: never) the host should
+         * call task_configs again while the connector runs with this
+         * config; it restarts the tasks with the new configs when they
+         * differ (new topics to mirror, new tables to read), so
+         * task_configs must give the same configs for an unchanged source. */
+        int64_t (*reconfigure_interval_ms)(const sl_strmap_t *config);
 } sl_connector_plugin_t;
 
 #ifdef __cplusplus

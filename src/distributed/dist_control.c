@@ -30,6 +30,7 @@ struct local_conn {
         char *name;
         uint64_t version; /* of the config it generated task configs from */
         int64_t retry_at_ms;
+        int64_t refresh_every, refresh_at; /* ms: reconfigure_interval_ms */
         char *trace;
         const char *state;
         char *last_state, *last_trace;
@@ -574,6 +575,8 @@ static void generate(sl_dist_t *d, local_conn_t *lc, const want_conn_t *wc) {
                 lc->version = wc->version;
                 return;
         }
+        lc->refresh_every = sl_conn_refresh_interval(v.plugin, v.resolved);
+        lc->refresh_at = now_ms() + lc->refresh_every;
         max = (int)sl_config_long(v.resolved, "tasks.max", 1);
         cfgs = calloc((size_t)max + 1, sizeof(*cfgs));
         for (int i = 0; i < max; i++)
@@ -645,7 +648,9 @@ static void apply_conns(sl_dist_t *d, const wants_t *w) {
                 }
                 if (conn_restart_asked(w, lc))
                         lc->version = 0;
-                if (lc->version != wc->version)
+                if (lc->version != wc->version ||
+                    (lc->refresh_every > 0 && wc->target != SL_TARGET_STOPPED &&
+                     now_ms() >= lc->refresh_at))
                         generate(d, lc, wc);
                 else if (!str_eq(lc->state, "FAILED"))
                         lc->state = wc->target == SL_TARGET_STOPPED  ? "STOPPED"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "config/props.h"
 #include "herder/herder_int.h"
@@ -725,7 +726,7 @@ static void restart_task(sl_herder_t *h, sl_conn_t *c, int i) {
 
 /* Restarting the Connector instance regenerates the task configs; tasks
  * restart only when those changed, as in Kafka Connect. */
-static void restart_connector_instance(sl_herder_t *h, sl_conn_t *c) {
+static void restart_connector_instance(sl_herder_t *h, sl_conn_t *c, bool refresh) {
         generation_t g;
 
         conn_set_trace(c, NULL);
@@ -733,12 +734,47 @@ static void restart_connector_instance(sl_herder_t *h, sl_conn_t *c) {
                 return; /* the connector is FAILED; its tasks keep running */
         if (generation_same(c, &g)) {
                 generation_clear(&g);
-                sl_info(LOGGER, "Connector %s restarted (task configs unchanged)", c->name);
+                if (!refresh)
+                        sl_info(LOGGER, "Connector %s restarted (task configs unchanged)",
+                                c->name);
                 return;
         }
         conn_stop_tasks(c);
         conn_launch(h, c, &g);
-        sl_info(LOGGER, "Connector %s restarted with new task configs", c->name);
+        sl_info(LOGGER, "Connector %s %s with new task configs", c->name,
+                refresh ? "reconfigured its tasks" : "restarted");
+}
+
+int64_t sl_conn_refresh_interval(const sl_connector_plugin_t *plugin, const sl_strmap_t *resolved) {
+        if (!plugin || !plugin->reconfigure_interval_ms || !resolved)
+                return 0;
+        return plugin->reconfigure_interval_ms(resolved);
+}
+
+void sl_herder_refresh(sl_herder_t *h) {
+        struct timespec ts;
+        int64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+
+        if (h->dist)
+                return; /* the distributed control plane refreshes its own */
+        pthread_mutex_lock(&h->lock);
+        for (size_t i = 0; i < h->n; i++) {
+                sl_conn_t *c = h->conns[i];
+                int64_t every = sl_conn_refresh_interval(c->plugin, c->resolved);
+                if (every <= 0 || c->target == SL_TARGET_STOPPED)
+                        continue;
+                if (c->refresh_at == 0)
+                        c->refresh_at = now + every;
+                if (now < c->refresh_at)
+                        continue;
+                c->refresh_at = now + every;
+                sl_debug(LOGGER, "Connector %s: refreshing task configs", c->name);
+                restart_connector_instance(h, c, true);
+        }
+        pthread_mutex_unlock(&h->lock);
 }
 
 void sl_herder_restart(sl_herder_t *h, const char *name, bool include_tasks, bool only_failed,
@@ -771,7 +807,7 @@ void sl_herder_restart(sl_herder_t *h, const char *name, bool include_tasks, boo
                 }
                 if (c->target != SL_TARGET_STOPPED) {
                         if (conn_sel && !(include_tasks && !only_failed))
-                                restart_connector_instance(h, c);
+                                restart_connector_instance(h, c, false);
                         else if (conn_sel) {
                                 conn_stop_tasks(c);
                                 conn_start(h, c);

@@ -19,6 +19,11 @@ sl_herder_t *sl_herder_new(struct sl_worker *w);
 void sl_herder_destroy(sl_herder_t *h);
 /* /health reports healthy from now on. */
 void sl_herder_set_ready(sl_herder_t *h);
+/* Standalone: calls task_configs again for running connectors whose
+ * plugin asks for it (the plugin's reconfigure_interval_ms) once their interval is
+ * due, restarting tasks whose configs changed. Call it about every
+ * second. */
+void sl_herder_refresh(sl_herder_t *h);
 /* Creates a connector from a file given on the command line: .properties,
  * or .json holding either a POST /connectors body or a flat config map.
  * Returns 0 or an error with errstr. */

@@ -27,6 +27,7 @@ typedef struct sl_conn {
         int ntasks;
         sl_strmap_t *active_topics; /* of tasks already stopped (KIP-558) */
         uint64_t version; /* distributed: bumped by config and target changes */
+        int64_t refresh_at; /* ms: next task-config refresh (the plugin's reconfigure_interval_ms) */
 } sl_conn_t;
 
 struct sl_herder {
@@ -42,6 +43,9 @@ sl_conn_t *sl_herder_find(sl_herder_t *h, const char *name);
 int sl_herder_conn_add(sl_herder_t *h, sl_conn_t *c);
 void sl_herder_conn_remove(sl_herder_t *h, sl_conn_t *c);
 void sl_conn_free(sl_conn_t *c);
+/* The interval (ms) at which a connector's task configs are refreshed
+ * (the plugin's reconfigure_interval_ms), 0 for none. */
+int64_t sl_conn_refresh_interval(const sl_connector_plugin_t *plugin, const sl_strmap_t *resolved);
 
 /* Distributed mode (src/distributed/dist_rest.c): the REST operations that
  * differ. Called without the herder lock unless noted. */

@@ -265,3 +265,26 @@ def test_timestamp_mode_reads_wall_times_in_db_timezone(postgres,
             "offset": {"timestamp": 1714979290000, "timestamp_nanos": 0}}
     w.wait_for(lambda: w.get("/connectors/tz/offsets").json()["offsets"]
                == [want], 15, "timestamp offset")
+
+
+def test_new_table_is_picked_up(postgres, mock_broker, worker):
+    """table.poll.interval.ms: a table created after the connector started
+    gets its rows copied without a restart; the first table's rows are not
+    copied again when the tasks are reconfigured."""
+    make_people(postgres)
+    add_person(postgres, "ann")
+    mb = mock_broker("pg-people:1", "pg-pets:1")
+    w = worker.start({"bootstrap.servers": mb.bootstrap})
+    w.create("src", source_config(postgres, mode="incrementing",
+                                  **{"incrementing.column.name": "id",
+                                     "table.poll.interval.ms": "1000"}))
+    w.wait_running("src")
+    assert [g["payload"]["name"] for g in records(mb, "pg-people", 1)] == \
+        ["ann"]
+    postgres.execute("create table pets (id serial primary key, "
+                     "name text not null)")
+    postgres.execute("insert into pets (name) values ('rex'), ('tom')")
+    got = records(mb, "pg-pets", 2)
+    assert [g["payload"]["name"] for g in got] == ["rex", "tom"]
+    assert "reconfigured its tasks" in w.log()
+    assert len(settle(mb, "pg-people", 1)) == 1

@@ -292,3 +292,44 @@ def test_mirror_config_errors(worker, mock_broker):
         error_of(infos, "target.cluster.bootstrap.servers"))
     r = w.post("/connectors", json={"name": "c", "config": ck})
     assert r.status_code == 400 and "groups" in r.json()["message"], r.text
+
+
+def test_mirror_picks_up_new_topics(mock_broker, worker, tmp_path):
+    """refresh.topics.interval.ms: a topic created on the source after the
+    connector started is found and replicated without a restart."""
+    src = mock_broker("events:1")
+    tgt = mock_broker("src.events:1", "src.orders:4")
+    produce_rich(src.bootstrap, "events", 1, 5)
+    conn = write_properties(tmp_path / "mirror.properties", source_config(
+        src, topics="events,orders", **{"refresh.topics.interval.ms": "1000"}))
+    w = worker.start({"bootstrap.servers": tgt.bootstrap}, [conn])
+    w.wait_running("mirror")
+    assert len(read_all(tgt.bootstrap, "src.events", 1, 5)) == 5
+
+    p = Producer({"bootstrap.servers": src.bootstrap})
+    for i in range(4):
+        p.produce("orders", key=b"o%d" % i, value=b"order-%d" % i, partition=0)
+    assert p.flush(30) == 0
+    got = read_all(tgt.bootstrap, "src.orders", 4, 4, timeout=30)
+    assert [r[3] for r in got] == [b"order-%d" % i for i in range(4)]
+    assert "reconfigured its tasks" in w.log()
+    # the topic that was there from the start is not replicated twice
+    assert len(read_p0(tgt.bootstrap, "src.events")) == 5
+
+
+def test_mirror_picks_up_new_topics_distributed(mock_broker, cluster):
+    """The same refresh in distributed mode: the worker running the
+    connector hands the new task configs to the leader."""
+    src = mock_broker("events:1")
+    cl = cluster(1, topics=("src.events:1", "src.orders:4"))
+    produce_rich(src.bootstrap, "events", 1, 3)
+    cl.create("mirror", source_config(
+        src, topics="events,orders", **{"refresh.topics.interval.ms": "1000"}))
+    cl.wait_running("mirror")
+    assert len(read_all(cl.bootstrap, "src.events", 1, 3)) == 3
+    p = Producer({"bootstrap.servers": src.bootstrap})
+    for i in range(3):
+        p.produce("orders", value=b"order-%d" % i, partition=0)
+    assert p.flush(30) == 0
+    got = read_all(cl.bootstrap, "src.orders", 4, 3, timeout=30)
+    assert [r[3] for r in got] == [b"order-%d" % i for i in range(3)]
