@@ -18,36 +18,22 @@ static int ensure_topic(sl_dist_t *d, const char *prefix, int partitions, char *
         const sl_strmap_t *cfg = sl_worker_config(d->w);
         char key[128];
         const char *topic;
-        int n, rf, rc;
+        int n, rf;
 
         snprintf(key, sizeof(key), "%s.topic", prefix);
         topic = sl_strmap_get(cfg, key);
         snprintf(key, sizeof(key), "%s.replication.factor", prefix);
         rf = (int)sl_config_long(cfg, key, 3);
-        if (sl_worker_embedded(d->w))
-                sl_worker_embedded_topic_n(d->w, topic, partitions);
-        n = sl_kafka_topic_partitions(d->client_conf, topic, 10000, errstr, errstr_size);
-        if (n == SL_ERR_NOT_FOUND) {
-                sl_strmap_t *tc = sl_strmap_new();
-                sl_strmap_set(tc, "cleanup.policy", "compact");
-                sl_info(LOGGER, "Creating internal topic %s with %d partition(s)", topic,
-                        partitions);
-                rc = sl_kafka_topic_create(d->client_conf, topic, partitions, rf, tc, 30000, errstr,
-                                           errstr_size);
-                sl_strmap_destroy(tc);
-                if (rc != 0) {
-                        char inner[512];
-                        snprintf(inner, sizeof(inner), "%s", errstr ? errstr : "");
-                        return sl_seterr(errstr, errstr_size, rc,
-                                         "Internal topic %s (%s.topic) does not exist and cannot be "
-                                         "created (%s): create it with %d partition(s) and "
-                                         "cleanup.policy=compact",
-                                         topic, prefix, inner, partitions);
-                }
-                n = sl_kafka_topic_partitions(d->client_conf, topic, 10000, errstr, errstr_size);
+        n = sl_worker_topic_ensure(d->w, d->client_conf, topic, partitions, rf, true, 30000,
+                                   errstr, errstr_size);
+        if (n < 0) {
+                char inner[512];
+                snprintf(inner, sizeof(inner), "%s", errstr ? errstr : "");
+                return sl_seterr(errstr, errstr_size, n,
+                                 "Internal topic %s (%s.topic) %s: create it with %d "
+                                 "partition(s) and cleanup.policy=compact",
+                                 topic, prefix, inner, partitions);
         }
-        if (n < 0)
-                return n;
         if (!strcmp(prefix, "config.storage") && n != 1)
                 return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
                                  "Topic '%s' supplied via the 'config.storage.topic' property is "

@@ -33,33 +33,15 @@ static void on_record(void *opaque, const char *key, size_t key_len, const char 
 }
 
 static int ensure_topic(sr_topic_t *t, char *errstr, size_t errstr_size) {
-        sl_strmap_t *tc;
         char inner[512] = "";
-        int n, rc;
+        int n = sl_worker_topic_ensure(t->w, t->client_conf, t->topic, 1, -1, true, 10000, inner,
+                                       sizeof(inner));
 
-        if (sl_worker_embedded(t->w))
-                sl_worker_embedded_topic_n(t->w, t->topic, 1);
-        n = sl_kafka_topic_partitions(t->client_conf, t->topic, 10000, inner, sizeof(inner));
-        if (n == SL_ERR_NOT_FOUND) {
-                sl_info(LOGGER, "Creating schema registry topic %s (1 partition, compacted)",
-                        t->topic);
-                tc = sl_strmap_new();
-                sl_strmap_set(tc, "cleanup.policy", "compact");
-                rc = sl_kafka_topic_create(t->client_conf, t->topic, 1, -1, tc, 10000, inner,
-                                           sizeof(inner));
-                sl_strmap_destroy(tc);
-                if (rc != 0)
-                        return sl_seterr(errstr, errstr_size, rc,
-                                         "Schema registry topic %s (schema.registry.topic) does "
-                                         "not exist and cannot be created (%s): create it with 1 "
-                                         "partition and cleanup.policy=compact",
-                                         t->topic, inner);
-                n = sl_kafka_topic_partitions(t->client_conf, t->topic, 10000, inner,
-                                              sizeof(inner));
-        }
         if (n < 0)
-                return sl_seterr(errstr, errstr_size, n, "Schema registry topic %s: %s", t->topic,
-                                 inner);
+                return sl_seterr(errstr, errstr_size, n,
+                                 "Schema registry topic %s (schema.registry.topic) %s: create it "
+                                 "with 1 partition and cleanup.policy=compact",
+                                 t->topic, inner);
         if (n != 1)
                 return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
                                  "Schema registry topic %s has %d partitions: it must have "

@@ -58,26 +58,14 @@ static int dlq_start(sl_errh_t *h, const sl_strmap_t *config, char *errstr, size
         char err[512];
         rd_kafka_conf_t *conf;
 
-        if (sl_worker_embedded(t->worker)) {
-                sl_worker_embedded_topic(t->worker, h->dlq_topic);
-        } else {
-                sl_strmap_t *cc = sl_strmap_new();
-                sl_strmap_t *topic_cfg = sl_strmap_new();
-                int rc;
-
-                sl_strmap_set(cc, "bootstrap.servers", sl_worker_bootstrap(t->worker));
-                rc = sl_kafka_topic_create(
-                        cc, h->dlq_topic, 1,
-                        (int)sl_config_long(config,
-                                            "errors.deadletterqueue.topic.replication.factor", 3),
-                        topic_cfg, DLQ_CREATE_TIMEOUT_MS, err, sizeof(err));
-                sl_strmap_destroy(cc);
-                sl_strmap_destroy(topic_cfg);
-                if (rc != 0)
-                        sl_warn(LOGGER, "%s-%d: cannot create dead letter queue topic %s (the "
-                                        "producer may still reach it): %s",
-                                t->connector, t->id, h->dlq_topic, err);
-        }
+        if (sl_worker_topic_ensure(
+                    t->worker, NULL, h->dlq_topic, 1,
+                    (int)sl_config_long(config, "errors.deadletterqueue.topic.replication.factor",
+                                        3),
+                    false, DLQ_CREATE_TIMEOUT_MS, err, sizeof(err)) < 0)
+                sl_warn(LOGGER, "%s-%d: dead letter queue topic %s %s (the producer may still "
+                                "reach it)",
+                        t->connector, t->id, h->dlq_topic, err);
         conf = sl_worker_producer_conf(t->worker, t->connector, t->id, config, errstr,
                                        errstr_size);
         if (!conf)

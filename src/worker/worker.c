@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config/configdef.h"
+#include "distributed/klog.h"
 #include "worker/worker_config.h"
 
 #define LOGGER "worker"
@@ -238,6 +239,44 @@ void sl_worker_embedded_topic_n(sl_worker_t *w, const char *topic, int partition
                 sl_strmap_set(w->embedded_topics, topic, "");
         }
         pthread_mutex_unlock(&w->topics_lock);
+}
+
+int sl_worker_topic_ensure(sl_worker_t *w, const sl_strmap_t *client_conf, const char *topic,
+                           int partitions, int replication_factor, bool compact,
+                           int timeout_ms, char *errstr, size_t errstr_size) {
+        sl_strmap_t *own = NULL, *tc;
+        char inner[512] = "";
+        int n, rc;
+
+        sl_worker_embedded_topic_n(w, topic, partitions);
+        if (!client_conf) {
+                own = sl_strmap_new();
+                sl_strmap_set(own, "bootstrap.servers", sl_worker_bootstrap(w));
+                client_conf = own;
+        }
+        n = sl_kafka_topic_partitions(client_conf, topic, timeout_ms, inner, sizeof(inner));
+        if (n == SL_ERR_NOT_FOUND) {
+                tc = sl_strmap_new();
+                if (compact)
+                        sl_strmap_set(tc, "cleanup.policy", "compact");
+                sl_info(LOGGER, "Creating topic %s with %d partition(s)%s", topic, partitions,
+                        compact ? ", compacted" : "");
+                rc = sl_kafka_topic_create(client_conf, topic, partitions, replication_factor, tc,
+                                           timeout_ms, inner, sizeof(inner));
+                sl_strmap_destroy(tc);
+                n = rc != 0 ? sl_seterr(errstr, errstr_size, rc,
+                                        "does not exist and cannot be created (%s)", inner)
+                            : sl_kafka_topic_partitions(client_conf, topic, timeout_ms, inner,
+                                                        sizeof(inner));
+                if (rc != 0) {
+                        sl_strmap_destroy(own);
+                        return n;
+                }
+        }
+        sl_strmap_destroy(own);
+        if (n < 0)
+                return sl_seterr(errstr, errstr_size, n, "%s", inner);
+        return n;
 }
 
 const char *sl_worker_cluster_id(sl_worker_t *w) {

@@ -59,6 +59,17 @@ rd_kafka_t *sl_worker_admin_client(sl_worker_t *w, char *errstr, size_t errstr_s
 void sl_worker_embedded_topic(sl_worker_t *w, const char *topic);
 /* Same with a partition count (internal topics). */
 void sl_worker_embedded_topic_n(sl_worker_t *w, const char *topic, int partitions);
+/* Makes sure topic exists: on the embedded mock it is created directly;
+ * elsewhere, when metadata says it is missing, with the Admin API
+ * (replication factor -1: the broker's default; cleanup.policy=compact
+ * when compact), so a worker without CREATE rights still uses a topic
+ * made beforehand. client_conf: the Kafka client settings to use, NULL
+ * for the worker's bootstrap.servers alone. Returns the partition count,
+ * or a negative error with the cause in errstr (callers say what the
+ * topic is for). */
+int sl_worker_topic_ensure(sl_worker_t *w, const sl_strmap_t *client_conf, const char *topic,
+                           int partitions, int replication_factor, bool compact,
+                           int timeout_ms, char *errstr, size_t errstr_size);
 
 /* The connector's key/value converters: its own key.converter /
  * value.converter (with its key.converter.* settings) or the worker's. */
