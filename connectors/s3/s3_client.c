@@ -226,6 +226,11 @@ static int status_error(const s3_client_t *c, const s3_req_t *r, const sl_httpc_
         return sl_seterr(errstr, errstr_size, err, "%s: %d %s", w, resp->status, detail);
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 /* Sign and send one request; 0 only for a 2xx status (resp then filled,
  * the caller clears it). */
 static int s3_do(s3_client_t *c, s3_req_t *r, sl_httpc_resp_t *resp, char *errstr,
@@ -238,6 +243,11 @@ static int s3_do(s3_client_t *c, s3_req_t *r, sl_httpc_resp_t *resp, char *errst
         memset(resp, 0, sizeof(*resp));
 
         char payload[65], amz_date[17];
+        struct timespec t0, t1, t2; /* signing, and the exchange: for the debug log */
+        size_t body_len = 0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int i = 0; i < r->iovcnt; i++)
+                body_len += r->body[i].iov_len;
         if (r->iovcnt > 0)
                 s3_sha256_hex(r->body, r->iovcnt, payload);
         else
@@ -292,8 +302,13 @@ static int s3_do(s3_client_t *c, s3_req_t *r, sl_httpc_resp_t *resp, char *errst
                 goto out;
 
         char herr[512];
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         rc = sl_httpc_request(c->http, r->method, target.data, (const char *const *)lines,
                               r->body, r->iovcnt, resp, herr, sizeof(herr));
+        clock_gettime(CLOCK_MONOTONIC, &t2);
+        sl_debug("S3Client", "%s %s (%zu bytes): status %d, signed in %.1f ms, "
+                 "sent and answered in %.1f ms", r->method, target.data, body_len,
+                 rc < 0 ? -1 : resp->status, ms_between(&t0, &t1), ms_between(&t1, &t2));
         if (rc < 0) {
                 char w[512];
                 what(c, r, w, sizeof(w));

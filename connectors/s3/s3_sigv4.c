@@ -1,11 +1,24 @@
 /* AWS Signature Version 4 for S3: SHA-256 (FIPS 180-4) and HMAC-SHA256
  * (RFC 2104) written out here because the project links no crypto
  * library, plus SigV4's URI encoding and Authorization header. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "s3/s3_client.h"
+
+/* x86-64 CPUs with the SHA extensions (Intel since Goldmont/Ice Lake, AMD
+ * since Zen) hash a multipart part 5-8x faster with them (~1.4 GB/s) than
+ * with the portable code below (200-300 MB/s): the 5 MiB part the sink
+ * signs before every UploadPart took ~25 ms. Picked at run time (CPUID);
+ * SLUICE_SHA256_PORTABLE=1 in the environment forces the portable code
+ * (to test it, or to compare). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define S3_SHA_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 typedef struct sha256_ctx {
         uint32_t h[8];
@@ -70,6 +83,87 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
         h[7] += hh;
 }
 
+#ifdef S3_SHA_NI
+/* nblocks 64-byte blocks with SHA-NI: the state is kept as the ABEF/CDGH
+ * halves sha256rnds2 works on, each message quarter W[4g..4g+3] is
+ * derived from the previous four with sha256msg1/msg2. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+sha256_blocks_ni(uint32_t h[8], const uint8_t *p, size_t nblocks)
+{
+        const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+        __m128i tmp = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
+        __m128i st1 = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
+        tmp = _mm_shuffle_epi32(tmp, 0xB1);        /* CDAB */
+        st1 = _mm_shuffle_epi32(st1, 0x1B);        /* EFGH */
+        __m128i st0 = _mm_alignr_epi8(tmp, st1, 8); /* ABEF */
+        st1 = _mm_blend_epi16(st1, tmp, 0xF0);     /* CDGH */
+
+        for (; nblocks > 0; nblocks--, p += 64) {
+                __m128i save0 = st0, save1 = st1, w[4];
+                for (int g = 0; g < 16; g++) {
+                        __m128i m;
+                        if (g < 4) {
+                                m = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g));
+                                m = _mm_shuffle_epi8(m, bswap);
+                        } else {
+                                /* W[t-16] + s0(W[t-15]) + W[t-7], then + s1(W[t-2]) */
+                                m = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+                                m = _mm_add_epi32(m, _mm_alignr_epi8(w[(g + 3) & 3],
+                                                                     w[(g + 2) & 3], 4));
+                                m = _mm_sha256msg2_epu32(m, w[(g + 3) & 3]);
+                        }
+                        w[g & 3] = m;
+                        __m128i k = _mm_add_epi32(
+                                m, _mm_loadu_si128((const __m128i *)(const void *)&K256[4 * g]));
+                        st1 = _mm_sha256rnds2_epu32(st1, st0, k);
+                        k = _mm_shuffle_epi32(k, 0x0E);
+                        st0 = _mm_sha256rnds2_epu32(st0, st1, k);
+                }
+                st0 = _mm_add_epi32(st0, save0);
+                st1 = _mm_add_epi32(st1, save1);
+        }
+
+        tmp = _mm_shuffle_epi32(st0, 0x1B);       /* FEBA */
+        st1 = _mm_shuffle_epi32(st1, 0xB1);       /* DCHG */
+        st0 = _mm_blend_epi16(tmp, st1, 0xF0);    /* DCBA */
+        st1 = _mm_alignr_epi8(st1, tmp, 8);       /* HGFE */
+        _mm_storeu_si128((__m128i *)(void *)&h[0], st0);
+        _mm_storeu_si128((__m128i *)(void *)&h[4], st1);
+}
+
+static bool cpu_has_sha_ni(void)
+{
+        /* 0 unknown, 1 no, 2 yes; every thread computes the same answer */
+        static _Atomic int cached;
+        int v = atomic_load_explicit(&cached, memory_order_relaxed);
+        if (v == 0) {
+                unsigned a, b, c, d;
+                bool ok = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) &&
+                          (c & bit_SSE4_1) && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+                          (b & bit_SHA);
+                const char *env = getenv("SLUICE_SHA256_PORTABLE");
+                if (env && *env && *env != '0')
+                        ok = false;
+                v = ok ? 2 : 1;
+                atomic_store_explicit(&cached, v, memory_order_relaxed);
+        }
+        return v == 2;
+}
+#endif
+
+/* nblocks consecutive 64-byte blocks */
+static void sha256_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks)
+{
+#ifdef S3_SHA_NI
+        if (cpu_has_sha_ni()) {
+                sha256_blocks_ni(h, p, nblocks);
+                return;
+        }
+#endif
+        for (; nblocks > 0; nblocks--, p += 64)
+                sha256_block(h, p);
+}
+
 static void sha256_init(sha256_ctx_t *s)
 {
         static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -91,11 +185,14 @@ static void sha256_update(sha256_ctx_t *s, const void *data, size_t len)
                 len -= take;
                 if (s->fill < 64)
                         return;
-                sha256_block(s->h, s->block);
+                sha256_blocks(s->h, s->block, 1);
                 s->fill = 0;
         }
-        for (; len >= 64; p += 64, len -= 64)
-                sha256_block(s->h, p);
+        if (len >= 64) {
+                sha256_blocks(s->h, p, len / 64);
+                p += len - len % 64;
+                len %= 64;
+        }
         memcpy(s->block, p, len);
         s->fill = len;
 }
