@@ -112,6 +112,18 @@ int s3_separator_nonempty_validator(const char *name, const char *value, char *e
          .group = S3_GROUP_CONN, .order = (o) + 1, .validator = (sep_validator),       \
          .display_name = "Line separator ByteArrayFormat"}
 
+/* directory.delim and file.delim at orders o and o + 1: object names are
+ * <topics.dir><d><topic><d>partition=<p><d><topic><f><p><f><offset>.<ext> */
+#define S3_CONFIG_DELIM_DEFS(o)                                                        \
+        {.name = "directory.delim", .type = SL_CFG_STRING, .default_value = "/",       \
+         .importance = SL_CFG_MEDIUM, .documentation = "Directory delimiter pattern",  \
+         .group = S3_GROUP_STORAGE, .order = (o), .flags = SL_CFG_NONEMPTY,            \
+         .display_name = "Directory Delimiter"},                                       \
+        {.name = "file.delim", .type = SL_CFG_STRING, .default_value = "+",            \
+         .importance = SL_CFG_MEDIUM, .documentation = "File delimiter pattern",       \
+         .group = S3_GROUP_STORAGE, .order = (o) + 1, .flags = SL_CFG_NONEMPTY,        \
+         .display_name = "File Delimiter"}
+
 /* s3.part.retries and s3.retry.backoff.ms at orders o and o + 1. */
 #define S3_CONFIG_RETRY_DEFS(o)                                                        \
         {.name = "s3.part.retries", .type = SL_CFG_INT, .default_value = "3",          \

@@ -3,6 +3,7 @@
  * in backup-and-restore mode): reads back what the S3 sink wrote,
  *
  *   <topics.dir>/<topic>/partition=<p>/<topic>+<p>+<start offset>.<ext>[.zst]
+ *   (with directory.delim for "/" and file.delim for "+")
  *
  * and produces every record to the topic and partition it came from, the
  * objects of a partition in start-offset order. Only objects of the
@@ -75,19 +76,21 @@ static const sl_config_def_t s3_source_config[] = {
          .group = S3_GROUP_CONN, .order = 11, .flags = SL_CFG_MIN, .min = 1,
          .display_name = "Record batch max size"},
         S3_CONFIG_RETRY_DEFS(12),
+        S3_CONFIG_DELIM_DEFS(14),
         {.name = NULL},
 };
 
 static void s3_source_validate(const sl_strmap_t *config, sl_config_errors_t *errs)
 {
         const char *dir = sl_config_str(config, "topics.dir");
-        /* the objects are read below <topics.dir>/ */
+        const char *fdelim = sl_config_str(config, "file.delim");
+        /* the objects are read below <topics.dir><directory.delim> */
         if (dir && !*dir)
                 sl_config_error_add(errs, "topics.dir", "String must be non-empty");
-        else if (dir && strchr(dir, '+'))
+        else if (dir && fdelim && *fdelim && strstr(dir, fdelim))
                 sl_config_error_add(errs, "topics.dir",
-                                    "'+' separates the parts of object names and "
-                                    "cannot appear in topics.dir");
+                                    "'%s' (file.delim) separates the parts of object names "
+                                    "and cannot appear in topics.dir", fdelim);
 }
 
 static int s3_source_task_configs(const sl_strmap_t *config, int max_tasks,
@@ -136,7 +139,8 @@ typedef struct s3_source {
         sl_task_ctx_t *ctx;
         s3_client_t *client;
         char *bucket;
-        char *dir;   /* topics.dir without a trailing '/' */
+        char *dir;   /* topics.dir without a trailing directory.delim */
+        char *dd, *fd; /* directory.delim, file.delim */
         const char *ext; /* "json" or "bin" */
         bool json;
         sl_buf_t sep;
@@ -199,6 +203,8 @@ static void s3_source_stop(void *state)
         s3_client_destroy(s->client);
         free(s->bucket);
         free(s->dir);
+        free(s->dd);
+        free(s->fd);
         sl_buf_free(&s->sep);
         if (s->has_regex)
                 regfree(&s->regex);
@@ -235,12 +241,17 @@ static int s3_source_start(sl_task_ctx_t *ctx, const sl_strmap_t *config, void *
         const char *bucket = sl_config_str(config, "s3.bucket.name");
         s->bucket = strdup(bucket ? bucket : "");
         s->dir = strdup(dir && *dir ? dir : "topics");
+        const char *dd = sl_config_str(config, "directory.delim");
+        const char *fd = sl_config_str(config, "file.delim");
+        s->dd = strdup(dd && *dd ? dd : "/");
+        s->fd = strdup(fd && *fd ? fd : "+");
         s->bytes_schema = sl_json_parse(bytes_schema, sizeof(bytes_schema) - 1, NULL, 0);
         s->zctx = ZSTD_createDCtx();
-        if (!s->bucket || !s->dir || !s->bytes_schema || !s->zctx)
+        if (!s->bucket || !s->dir || !s->dd || !s->fd || !s->bytes_schema || !s->zctx)
                 goto fail;
-        for (size_t n = strlen(s->dir); n > 0 && s->dir[n - 1] == '/'; n--)
-                s->dir[n - 1] = '\0';
+        for (size_t n = strlen(s->dir), dl = strlen(s->dd);
+             n >= dl && !strcmp(s->dir + n - dl, s->dd); n -= dl)
+                s->dir[n - dl] = '\0';
         if (s3_separator_of(config, false, &s->sep, errstr, errstr_size) < 0) {
                 rc = SL_ERR_CONFIG;
                 goto fail;
@@ -309,23 +320,25 @@ typedef struct s3_name {
  * bucket (other formats, stray objects), which the source leaves alone. */
 static bool parse_key(const s3_source_t *s, const char *key, s3_name_t *nm)
 {
-        size_t dl = strlen(s->dir);
-        if (strncmp(key, s->dir, dl) != 0 || key[dl] != '/')
+        const char *dd = s->dd, *fd = s->fd;
+        size_t dl = strlen(s->dir), ddl = strlen(dd), fdl = strlen(fd);
+        if (strncmp(key, s->dir, dl) != 0 || strncmp(key + dl, dd, ddl) != 0)
                 return false;
-        const char *topic = key + dl + 1;
-        const char *slash = strchr(topic, '/');
-        if (!slash || slash == topic || strncmp(slash + 1, "partition=", 10) != 0)
+        const char *topic = key + dl + ddl;
+        const char *slash = strstr(topic, dd);
+        if (!slash || slash == topic || strncmp(slash + ddl, "partition=", 10) != 0)
                 return false;
-        const char *pnum = slash + 11, *pend = strchr(pnum, '/');
+        const char *pnum = slash + ddl + 10, *pend = strstr(pnum, dd);
         int64_t p, start;
         if (!pend || !parse_int(pnum, (size_t)(pend - pnum), &p) || p > INT32_MAX)
                 return false;
-        const char *name = pend + 1;
+        const char *name = pend + ddl;
         size_t tl = (size_t)(slash - topic), pl = (size_t)(pend - pnum);
-        if (strchr(name, '/') || strncmp(name, topic, tl) != 0 || name[tl] != '+' ||
-            strncmp(name + tl + 1, pnum, pl) != 0 || name[tl + 1 + pl] != '+')
+        if (strstr(name, dd) || strncmp(name, topic, tl) != 0 ||
+            strncmp(name + tl, fd, fdl) != 0 || strncmp(name + tl + fdl, pnum, pl) != 0 ||
+            strncmp(name + tl + fdl + pl, fd, fdl) != 0)
                 return false;
-        const char *off = name + tl + pl + 2, *dot = strchr(off, '.');
+        const char *off = name + tl + fdl + pl + fdl, *dot = strchr(off, '.');
         if (!dot || !parse_int(off, (size_t)(dot - off), &start))
                 return false;
         size_t el = strlen(s->ext);
@@ -452,7 +465,7 @@ static int discover(s3_source_t *s, char *errstr, size_t errstr_size)
 {
         char *token = NULL, *prefix = NULL;
         int rc = 0;
-        if (asprintf(&prefix, "%s/", s->dir) < 0)
+        if (asprintf(&prefix, "%s%s", s->dir, s->dd) < 0)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "no memory");
         do {
                 s3_object_t *objs;

@@ -296,3 +296,35 @@ def test_round_trip_from_the_s3_sink(mock_broker, worker, s3):
     got = by_partition(consume_records(dst.bootstrap, "rt", 12))
     assert {p: [json.loads(v) for v in vs] for p, vs in got.items()} == \
         {p: [{"p": p, "i": i} for i in range(6)] for p in range(2)}
+
+
+def test_custom_delimiters(mock_broker, worker, s3):
+    """directory.delim and file.delim as the sink wrote them; keys in the
+    default layout are not this connector's objects."""
+    mb = mock_broker("logs:1")
+    s3.put("backup--logs--partition=0--logs#0#0000000000.json",
+           json_lines(["a", "b"]))
+    s3.put("backup--logs--partition=0--logs#0#0000000002.json",
+           json_lines(["c"]))
+    s3.put(key("logs", 0, 0, topics_dir="backup"), json_lines(["default"]))
+    w = worker.start({"bootstrap.servers": mb.bootstrap, **JSON_WORKER})
+    w.create("rs", source_config(s3, **{"topics.dir": "backup",
+                                       "directory.delim": "--",
+                                       "file.delim": "#"}))
+    w.wait_running("rs")
+    got = by_partition(consume_records(mb.bootstrap, "logs", 3))
+    assert got[0] == [b'"a"', b'"b"', b'"c"']
+    wait_until(lambda: offsets(w, "rs").get("backup--logs--partition=0--"),
+               desc="offset under the custom folder")
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": mb.bootstrap, "group.id": "wm"})
+    try:
+        assert c.get_watermark_offsets(TopicPartition("logs", 0), 10)[1] == 3
+    finally:
+        c.close()
+    r = w.put(f"/connector-plugins/{SOURCE}/config/validate",
+              json=source_config(s3, **{"topics.dir": "a#b",
+                                        "file.delim": "#"}))
+    errs = {c["value"]["name"]: c["value"]["errors"]
+            for c in r.json()["configs"]}
+    assert any("file.delim" in e for e in errs["topics.dir"])
