@@ -345,54 +345,8 @@ bad:
 int pg_bytes_to_decimal(const unsigned char *b, size_t n, int32_t scale,
                         sl_buf_t *out)
 {
-        bool neg = n > 0 && (b[0] & 0x80);
-        unsigned char *mag = malloc(n ? n : 1);
-        char *dig = malloc(n * 3 + 2);
-        size_t nd = 0;
-        int r = 0;
-
-        if (!mag || !dig) {
-                free(mag);
-                free(dig);
-                return SL_ERR_NOMEM;
-        }
-        memcpy(mag, b, n);
-        if (neg) {
-                int carry = 1;
-                for (size_t i = n; i-- > 0;) {
-                        int v = (unsigned char)~mag[i] + carry;
-                        mag[i] = (unsigned char)v;
-                        carry = v >> 8;
-                }
-        }
-        for (;;) {
-                unsigned rem = 0;
-                bool zero = true;
-                for (size_t i = 0; i < n; i++) {
-                        unsigned v = rem << 8 | mag[i];
-                        mag[i] = (unsigned char)(v / 10);
-                        rem = v % 10;
-                        if (mag[i])
-                                zero = false;
-                }
-                dig[nd++] = (char)('0' + rem);
-                if (zero)
-                        break;
-        }
-        while ((int64_t)nd <= (int64_t)scale)
-                dig[nd++] = '0';
-        if (neg)
-                r = sl_buf_putc(out, '-');
-        for (size_t i = nd; r == 0 && i-- > 0;) {
-                r = sl_buf_putc(out, dig[i]);
-                if (r == 0 && scale > 0 && i == (size_t)scale && i > 0)
-                        r = sl_buf_putc(out, '.');
-        }
-        for (int32_t i = 0; r == 0 && scale < 0 && i < -scale; i++)
-                r = sl_buf_putc(out, '0');
-        free(mag);
-        free(dig);
-        return r;
+        /* PostgreSQL reads numerics in BigDecimal.toPlainString() form */
+        return sl_format_decimal(b, n, scale, true, out);
 }
 
 /* ------------------------------------------------- text -> Connect */
