@@ -19,6 +19,15 @@
  * back with sl_task_offset, so PostgreSQL keeps WAL until Kafka has the
  * records; after a restart the transactions (or the part of one) already
  * delivered are skipped, so nothing is duplicated.
+ *
+ * A lost replication connection (server restart, terminated walsender,
+ * network error) does not fail the task: polls return nothing while it
+ * reconnects with back-off (200 ms doubling up to
+ * retriable.restart.connector.wait.ms, at most errors.max.retries
+ * attempts; 0 fails at once), then START_REPLICATION resumes from the
+ * slot and what was already handed to the host -- committed or not --
+ * is skipped in the same way, from the position of the last change
+ * emitted.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -42,6 +51,8 @@
 #define SNAP_FETCH 1024
 #define WAIT_SLICE_MS 100
 #define TX_WAIT_MS 2000
+#define RETRY_FIRST_MS 200     /* first wait before reconnecting */
+#define CONNECT_TIMEOUT_MS 10000
 #define UNAVAILABLE "__debezium_unavailable_value"
 
 /* ---------------------------------------------------------- config */
@@ -221,6 +232,25 @@ static const sl_config_def_t cdc_config[] = {
          .documentation = "How NUMERIC columns are represented: precise "
                           "(Connect Decimal), double or string",
          .valid_values = decimal_values},
+        {.name = "errors.max.retries", .type = SL_CFG_INT,
+         .default_value = "-1", .importance = SL_CFG_LOW,
+         .group = G_CDC, .order = 20,
+         .documentation = "Reconnection attempts after the replication "
+                          "connection is lost (server restart, backend "
+                          "terminated, network error) before the task "
+                          "fails: -1 = no limit, 0 = fail at once. The "
+                          "count starts again once streaming resumes; "
+                          "changes already emitted are not repeated",
+         .flags = SL_CFG_MIN, .min = -1},
+        {.name = "retriable.restart.connector.wait.ms", .type = SL_CFG_INT,
+         .default_value = "10000", .importance = SL_CFG_LOW,
+         .group = G_CDC, .order = 21,
+         .documentation = "Longest wait between reconnection attempts: "
+                          "the first comes after 200 ms (or this, if "
+                          "less), each further one waits twice as long, "
+                          "up to this value. The task keeps running (polls "
+                          "return nothing) while it waits",
+         .flags = SL_CFG_MIN, .min = 1},
         {.name = NULL},
 };
 
@@ -266,6 +296,8 @@ typedef struct cdc {
         enum dec_mode dec;
         int64_t status_ms, heartbeat_ms;
         size_t max_batch;
+        int max_retries;          /* errors.max.retries: -1 no limit */
+        int64_t retry_max_ms;     /* retriable.restart.connector.wait.ms */
 
         PGconn *repl, *meta;
         bool streaming;
@@ -302,7 +334,19 @@ typedef struct cdc {
         int64_t last_status, last_heartbeat;
         uint64_t sent_flush;
         sl_json_t *emitted; /* offset of the last batch with records */
+
+        /* reconnection after a lost replication connection */
+        bool lost;          /* the last error was a lost connection */
+        bool down;          /* reconnecting (repl NULL or connecting) */
+        enum { RS_CONNECTING, RS_STARTING } rstate;
+        PostgresPollingStatusType want;
+        int attempts;       /* failed attempts of this outage */
+        int64_t retry_at, backoff_ms, attempt_start;
+        char cause[512];    /* why the connection was lost */
 } cdc_t;
+
+static void chomp_err(const char *msg, char *out, size_t n);
+static int recoverable(cdc_t *s, const char *errstr);
 
 static int64_t mono_ms(void)
 {
@@ -787,10 +831,14 @@ static int rel_catalog(cdc_t *s, rel_t *r, char *errstr, size_t errstr_size)
                            "NOT a.attisdropped",
                            1, NULL, params, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                int rc = sl_seterr(errstr, errstr_size, SL_ERR_IO,
-                                   "Cannot read the columns of %s.%s: %s",
-                                   r->schema, r->table,
-                                   PQerrorMessage(s->meta));
+                char msg[512];
+                int rc;
+                chomp_err(PQerrorMessage(s->meta), msg, sizeof(msg));
+                /* the catalog connection went too (a server restart) */
+                s->lost = PQstatus(s->meta) == CONNECTION_BAD;
+                rc = sl_seterr(errstr, errstr_size, SL_ERR_IO,
+                               "Cannot read the columns of %s.%s: %s",
+                               r->schema, r->table, msg);
                 PQclear(res);
                 return rc;
         }
@@ -1147,15 +1195,13 @@ static void chomp_err(const char *msg, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)len, msg);
 }
 
-static PGconn *pg_open(const cdc_t *s, bool replication, char *errstr,
-                       size_t errstr_size)
+/* libpq connection keywords (keys/vals hold 12, port 16 bytes). */
+static void conn_params(const cdc_t *s, bool replication, const char **keys,
+                        const char **vals, char *port)
 {
-        const char *keys[12], *vals[12];
-        char port[16], msg[512];
         int n = 0;
-        PGconn *c;
 
-        snprintf(port, sizeof(port), "%d", s->port);
+        snprintf(port, 16, "%d", s->port);
 #define KV(k, v) (keys[n] = (k), vals[n++] = (v))
         KV("host", s->host);
         KV("port", port);
@@ -1174,6 +1220,16 @@ static PGconn *pg_open(const cdc_t *s, bool replication, char *errstr,
         KV("application_name", "sluice-cdc");
 #undef KV
         keys[n] = vals[n] = NULL;
+}
+
+static PGconn *pg_open(const cdc_t *s, bool replication, char *errstr,
+                       size_t errstr_size)
+{
+        const char *keys[12], *vals[12];
+        char port[16], msg[512];
+        PGconn *c;
+
+        conn_params(s, replication, keys, vals, port);
         c = PQconnectdbParams(keys, vals, 0);
         if (!c || PQstatus(c) != CONNECTION_OK) {
                 chomp_err(c ? PQerrorMessage(c) : "out of memory", msg,
@@ -1375,13 +1431,30 @@ static int create_slot(cdc_t *s, bool export, char **snapshot_name,
         return 0;
 }
 
-static int start_streaming(cdc_t *s, char *errstr, size_t errstr_size)
+/* Whether a failed command (res, NULL when there is no result) or a
+ * broken stream is a lost connection worth reconnecting for: errors libpq
+ * raised itself (no SQLSTATE: closed socket, network error), connection
+ * exceptions (class 08), the server shutting down or starting up, a
+ * terminated backend (57P0x), too many connections, and a slot still held
+ * by the walsender of the connection just lost (55006). */
+static bool conn_lost(PGconn *c, const PGresult *res)
 {
-        char sql[512], lsn[32];
+        const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                             : NULL;
+        if (!c || PQstatus(c) == CONNECTION_BAD)
+                return true;
+        if (!st || !*st)
+                return true;
+        return !strncmp(st, "08", 2) || !strncmp(st, "57P", 3) ||
+               !strcmp(st, "53300") || !strcmp(st, "55006");
+}
+
+/* The START_REPLICATION command from start_lsn into sql. */
+static int start_sql(cdc_t *s, char *sql, size_t n, char *lsn,
+                     char *errstr, size_t errstr_size)
+{
         char *slotq = quote_ident(s->repl, s->slot);
         char *pubq = PQescapeLiteral(s->repl, s->pub, strlen(s->pub));
-        PGresult *res;
-        int rc = 0;
 
         if (!slotq || !pubq) {
                 free(slotq);
@@ -1389,16 +1462,29 @@ static int start_streaming(cdc_t *s, char *errstr, size_t errstr_size)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
                                  "Out of memory");
         }
-        pgo_lsn_format(s->start_lsn, lsn, sizeof(lsn));
-        snprintf(sql, sizeof(sql),
+        pgo_lsn_format(s->start_lsn, lsn, 32);
+        snprintf(sql, n,
                  "START_REPLICATION SLOT %s LOGICAL %s (proto_version '1', "
                  "publication_names %s)", slotq, lsn, pubq);
         free(slotq);
         PQfreemem(pubq);
+        return 0;
+}
+
+static int start_streaming(cdc_t *s, char *errstr, size_t errstr_size)
+{
+        char sql[512], lsn[32];
+        PGresult *res;
+        int rc;
+
+        if ((rc = start_sql(s, sql, sizeof(sql), lsn, errstr,
+                            errstr_size)) < 0)
+                return rc;
         res = PQexec(s->repl, sql);
         if (PQresultStatus(res) != PGRES_COPY_BOTH) {
                 char msg[512];
                 chomp_err(PQerrorMessage(s->repl), msg, sizeof(msg));
+                s->lost = conn_lost(s->repl, res);
                 rc = sl_seterr(errstr, errstr_size, SL_ERR_IO,
                                "START_REPLICATION on slot '%s' failed: %s",
                                s->slot, msg);
@@ -1637,7 +1723,9 @@ static int snap_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
         if (last) {
                 PQclear(s->res);
                 s->res = NULL;
-                if ((rc = snap_finish(s, errstr, errstr_size)) < 0)
+                s->lost = false;
+                if ((rc = snap_finish(s, errstr, errstr_size)) < 0 &&
+                    !(s->snapshotting == false && recoverable(s, errstr)))
                         return rc;
         }
         return (int)added;
@@ -1676,10 +1764,15 @@ static int send_status(cdc_t *s, uint64_t idle_end, char *errstr,
         pgo_build_status(msg, s->recv_lsn > flush ? s->recv_lsn : flush,
                          flush, flush, now, 0);
         if (PQputCopyData(s->repl, (const char *)msg, sizeof(msg)) != 1 ||
-            PQflush(s->repl) < 0)
+            PQflush(s->repl) < 0) {
+                char m[512];
+                chomp_err(PQerrorMessage(s->repl), m, sizeof(m));
+                s->lost = true;
                 return sl_seterr(errstr, errstr_size, SL_ERR_IO,
                                  "Cannot send the standby status to "
-                                 "PostgreSQL: %s", PQerrorMessage(s->repl));
+                                 "PostgreSQL %s:%d (slot '%s'): %s", s->host,
+                                 s->port, s->slot, m);
+        }
         if (flush != s->sent_flush) {
                 char l[32];
                 pgo_lsn_format(flush, l, sizeof(l));
@@ -1882,6 +1975,7 @@ static int next_copy(cdc_t *s, int wait_ms, char **buf, int *len,
                         char msg[512];
                         PGresult *res = PQgetResult(s->repl);
                         chomp_err(PQerrorMessage(s->repl), msg, sizeof(msg));
+                        s->lost = conn_lost(s->repl, res);
                         PQclear(res);
                         return sl_seterr(errstr, errstr_size, SL_ERR_IO,
                                          "Replication stream from %s:%d "
@@ -1899,12 +1993,222 @@ static int next_copy(cdc_t *s, int wait_ms, char **buf, int *len,
                 if (PQconsumeInput(s->repl) != 1) {
                         char msg[512];
                         chomp_err(PQerrorMessage(s->repl), msg, sizeof(msg));
+                        s->lost = true;
                         return sl_seterr(errstr, errstr_size, SL_ERR_IO,
                                          "Replication connection to %s:%d "
                                          "lost: %s", s->host, s->port, msg);
                 }
         }
         return 0;
+}
+
+/* Where to skip to after reconnecting: the stream position of the last
+ * change handed to the host (its offset need not be committed yet), or
+ * the resume point of the committed offset while that still lies ahead.
+ * PostgreSQL resends from the slot's confirmed position, which is never
+ * past it. */
+static void mark_resume(cdc_t *s)
+{
+        uint64_t c = s->tx_commit;
+        int64_t e = s->in_tx ? s->tx_events : -1;
+
+        if (c > s->resume_commit ||
+            (c == s->resume_commit && s->resume_events >= 0 &&
+             (e < 0 || e > s->resume_events))) {
+                s->resume_commit = c;
+                s->resume_events = e;
+        }
+}
+
+/* The replication connection is lost (cause in errstr): drop it and
+ * reconnect with back-off from the next poll. */
+static void go_down(cdc_t *s, const char *cause)
+{
+        char l[32];
+
+        snprintf(s->cause, sizeof(s->cause), "%s", cause);
+        PQfinish(s->repl);
+        s->repl = NULL;
+        s->streaming = false;
+        s->down = true;
+        s->lost = false;
+        if (s->pending) {
+                PQfreemem(s->pending);
+                s->pending = NULL;
+        }
+        mark_resume(s);
+        s->attempts = 0;
+        s->backoff_ms = s->retry_max_ms < RETRY_FIRST_MS ? s->retry_max_ms
+                                                         : RETRY_FIRST_MS;
+        s->retry_at = mono_ms() + s->backoff_ms;
+        pgo_lsn_format(s->resume_commit, l, sizeof(l));
+        if (s->resume_events < 0)
+                sl_warn(CDC_LOGGER, "%s; reconnecting in %" PRId64 " ms "
+                        "(delivered: transactions up to commit %s)", cause,
+                        s->backoff_ms, l);
+        else
+                sl_warn(CDC_LOGGER, "%s; reconnecting in %" PRId64 " ms "
+                        "(delivered: up to event %" PRId64 " of the "
+                        "transaction with commit %s)", cause, s->backoff_ms,
+                        s->resume_events, l);
+}
+
+/* One reconnection attempt failed with msg: wait longer, or give up. */
+static int attempt_failed(cdc_t *s, const char *msg, char *errstr,
+                          size_t errstr_size)
+{
+        PQfinish(s->repl);
+        s->repl = NULL;
+        s->attempts++;
+        if (s->max_retries >= 0 && s->attempts >= s->max_retries)
+                return sl_seterr(errstr, errstr_size, SL_ERR_IO,
+                                 "%s; gave up after %d reconnection "
+                                 "attempt(s) (errors.max.retries=%d), the "
+                                 "last failed: %s", s->cause, s->attempts,
+                                 s->max_retries, msg);
+        s->backoff_ms *= 2;
+        if (s->backoff_ms > s->retry_max_ms)
+                s->backoff_ms = s->retry_max_ms;
+        s->retry_at = mono_ms() + s->backoff_ms;
+        sl_warn(CDC_LOGGER, "Reconnecting to %s:%d (slot '%s') failed "
+                "(attempt %d): %s; retrying in %" PRId64 " ms", s->host,
+                s->port, s->slot, s->attempts, msg, s->backoff_ms);
+        return 0;
+}
+
+/* The catalog connection, reopened when it went with the replication
+ * one (a server restart). */
+static int meta_check(cdc_t *s, char *errstr, size_t errstr_size)
+{
+        PGresult *res = s->meta && PQstatus(s->meta) == CONNECTION_OK
+                                ? PQexec(s->meta, "SELECT 1")
+                                : NULL;
+        bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+        PQclear(res);
+        if (ok)
+                return 0;
+        PQfinish(s->meta);
+        s->meta = pg_open(s, false, errstr, errstr_size);
+        return s->meta ? 0 : SL_ERR_IO;
+}
+
+/* Reconnecting, without blocking: a non-blocking connect, then
+ * START_REPLICATION from the slot's position; each step goes on when its
+ * socket is ready, the poll returns 0 meanwhile. < 0 when the attempts
+ * are used up or the slot cannot be streamed any more. */
+static int reconnect_poll(cdc_t *s, char *errstr, size_t errstr_size)
+{
+        char msg[512];
+        int64_t now = mono_ms();
+
+        if (!s->repl) {
+                const char *keys[12], *vals[12];
+                char port[16];
+                if (now < s->retry_at)
+                        return 0;
+                sl_info(CDC_LOGGER, "Reconnecting to %s:%d (slot '%s', "
+                        "attempt %d)", s->host, s->port, s->slot,
+                        s->attempts + 1);
+                conn_params(s, true, keys, vals, port);
+                s->repl = PQconnectStartParams(keys, vals, 0);
+                s->attempt_start = now;
+                s->rstate = RS_CONNECTING;
+                s->want = PGRES_POLLING_WRITING;
+                if (!s->repl || PQstatus(s->repl) == CONNECTION_BAD) {
+                        chomp_err(s->repl ? PQerrorMessage(s->repl)
+                                          : "out of memory",
+                                  msg, sizeof(msg));
+                        return attempt_failed(s, msg, errstr, errstr_size);
+                }
+        }
+        if (now - s->attempt_start > CONNECT_TIMEOUT_MS)
+                return attempt_failed(s, "timed out", errstr, errstr_size);
+        while (s->rstate == RS_CONNECTING) {
+                struct pollfd pfd = {
+                        .fd = PQsocket(s->repl),
+                        .events = s->want == PGRES_POLLING_READING ? POLLIN
+                                                                   : POLLOUT,
+                };
+                int r = poll(&pfd, 1, 0);
+                if (r < 0 && errno != EINTR) {
+                        snprintf(msg, sizeof(msg), "poll: %s",
+                                 strerror(errno));
+                        return attempt_failed(s, msg, errstr, errstr_size);
+                }
+                if (r <= 0)
+                        return 0;
+                s->want = PQconnectPoll(s->repl);
+                if (s->want == PGRES_POLLING_FAILED) {
+                        chomp_err(PQerrorMessage(s->repl), msg, sizeof(msg));
+                        return attempt_failed(s, msg, errstr, errstr_size);
+                }
+                if (s->want != PGRES_POLLING_OK)
+                        continue;
+                char sql[512], lsn[32];
+                int rc;
+                if (meta_check(s, msg, sizeof(msg)) < 0)
+                        return attempt_failed(s, msg, errstr, errstr_size);
+                if (s->sent_flush > s->start_lsn)
+                        s->start_lsn = s->sent_flush;
+                if ((rc = start_sql(s, sql, sizeof(sql), lsn, errstr,
+                                    errstr_size)) < 0)
+                        return rc;
+                if (!PQsendQuery(s->repl, sql)) {
+                        chomp_err(PQerrorMessage(s->repl), msg, sizeof(msg));
+                        return attempt_failed(s, msg, errstr, errstr_size);
+                }
+                s->rstate = RS_STARTING;
+        }
+        if (PQconsumeInput(s->repl) != 1) {
+                chomp_err(PQerrorMessage(s->repl), msg, sizeof(msg));
+                return attempt_failed(s, msg, errstr, errstr_size);
+        }
+        if (PQisBusy(s->repl))
+                return 0;
+        PGresult *res = PQgetResult(s->repl);
+        if (PQresultStatus(res) != PGRES_COPY_BOTH) {
+                bool retry = conn_lost(s->repl, res);
+                char l[32];
+                chomp_err(PQerrorMessage(s->repl), msg, sizeof(msg));
+                PQclear(res);
+                if (retry)
+                        return attempt_failed(s, msg, errstr, errstr_size);
+                pgo_lsn_format(s->start_lsn, l, sizeof(l));
+                return sl_seterr(errstr, errstr_size, SL_ERR_IO,
+                                 "%s; after reconnecting, START_REPLICATION "
+                                 "on slot '%s' at %s failed: %s", s->cause,
+                                 s->slot, l, msg);
+        }
+        PQclear(res);
+        if (PQsetnonblocking(s->repl, 1) != 0)
+                return attempt_failed(s, "cannot make the connection "
+                                      "non-blocking", errstr, errstr_size);
+        {
+                char l[32];
+                pgo_lsn_format(s->start_lsn, l, sizeof(l));
+                sl_info(CDC_LOGGER, "Reconnected: streaming changes from "
+                        "slot '%s' again (from %s or the slot's confirmed "
+                        "position) after %d failed attempt(s)", s->slot, l,
+                        s->attempts);
+        }
+        s->down = false;
+        s->streaming = true;
+        s->attempts = 0;
+        s->last_status = mono_ms();
+        return 0;
+}
+
+/* After an error: when it was a lost connection and retries are allowed,
+ * go down to reconnect (1), else 0 (the error stands). */
+static int recoverable(cdc_t *s, const char *errstr)
+{
+        if (!s->lost || s->max_retries == 0) {
+                s->lost = false;
+                return 0;
+        }
+        go_down(s, errstr);
+        return 1;
 }
 
 static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
@@ -1914,6 +2218,7 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
         int64_t deadline = mono_ms() + WAIT_SLICE_MS;
         int rc;
 
+        s->lost = false;
         for (;;) {
                 size_t added = sl_source_batch_count(batch) - before;
                 char *buf = s->pending;
@@ -1921,8 +2226,11 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                 pgo_copy_t c;
 
                 if (mono_ms() - s->last_status >= s->status_ms &&
-                    (rc = send_status(s, 0, errstr, errstr_size)) < 0)
+                    (rc = send_status(s, 0, errstr, errstr_size)) < 0) {
+                        if (recoverable(s, errstr))
+                                break;
                         return rc;
+                }
                 if (added >= room || sl_task_stopping(s->ctx))
                         break;
                 s->pending = NULL;
@@ -1940,6 +2248,8 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                         rc = next_copy(s, wait, &buf, &len, errstr,
                                        errstr_size);
                         if (rc < 0) {
+                                if (recoverable(s, errstr))
+                                        break;
                                 s->streaming = false;
                                 return rc;
                         }
@@ -1961,8 +2271,12 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                                 s->recv_lsn = c.wal_end;
                         PQfreemem(buf);
                         if (c.reply &&
-                            (rc = send_status(s, c.wal_end, errstr, errstr_size)) < 0)
+                            (rc = send_status(s, c.wal_end, errstr,
+                                              errstr_size)) < 0) {
+                                if (recoverable(s, errstr))
+                                        break;
                                 return rc;
+                        }
                         continue;
                 }
                 if (c.wal_end > s->recv_lsn)
@@ -1985,11 +2299,16 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                         break;
                 }
                 PQfreemem(buf);
-                if (rc < 0)
+                if (rc < 0) {
+                        /* the catalog connection lost on a Relation
+                         * message: it comes again after reconnecting */
+                        if (recoverable(s, errstr))
+                                break;
                         return rc;
+                }
         }
         size_t added = sl_source_batch_count(batch) - before;
-        if (added == 0 && s->heartbeat_ms > 0 && !s->in_tx &&
+        if (added == 0 && !s->down && s->heartbeat_ms > 0 && !s->in_tx &&
             mono_ms() - s->last_heartbeat >= s->heartbeat_ms) {
                 if ((rc = heartbeat(s, batch, errstr, errstr_size)) < 0)
                         return rc;
@@ -2171,6 +2490,14 @@ static int load_config(cdc_t *s, const sl_strmap_t *cfg, char *errstr,
         s->status_ms = sl_config_long(cfg, "status.update.interval.ms", 10000);
         s->heartbeat_ms = sl_config_long(cfg, "heartbeat.interval.ms", 0);
         s->max_batch = (size_t)sl_config_long(cfg, "max.batch.size", 2048);
+        s->max_retries = (int)sl_config_long(cfg, "errors.max.retries", -1);
+        if (s->max_retries < -1)
+                s->max_retries = -1;
+        s->retry_max_ms = sl_config_long(cfg,
+                                         "retriable.restart.connector.wait.ms",
+                                         10000);
+        if (s->retry_max_ms < 1)
+                s->retry_max_ms = 1;
         if (s->max_batch < 1)
                 s->max_batch = 1;
         if ((rc = compile_list(sl_config_str(cfg, "table.include.list"),
@@ -2281,6 +2608,8 @@ static int source_poll(void *state, sl_source_batch_t *batch, char *errstr,
                 room = s->max_batch;
         if (room == 0)
                 return 0;
+        if (s->down)
+                return reconnect_poll(s, errstr, errstr_size);
         if (s->snapshotting)
                 return snap_poll(s, batch, room, errstr, errstr_size);
         return stream_poll(s, batch, room, errstr, errstr_size);

@@ -314,20 +314,154 @@ def test_heartbeat_moves_offset_past_other_tables(mock_broker, worker,
     assert len(events(mb.bootstrap, "cdc.public.kept", 1)) == 1
 
 
-def test_connection_lost_fails_task_clearly(mock_broker, worker, postgres):
+def walsender_pids(pg):
+    return [r[0] for r in pg.query("select pid from pg_stat_replication")]
+
+
+def terminate_walsender(pg):
+    pg.execute("select pg_terminate_backend(pid) from pg_stat_replication")
+
+
+def all_events(bootstrap, topic, n, timeout=60):
+    """Every record of topic once n have arrived and a while has passed:
+    anything resent after them shows up too."""
+    events(bootstrap, topic, n, timeout=timeout)
+    time.sleep(1.5)
+    try:
+        return events(bootstrap, topic, n + 1, timeout=3)
+    except AssertionError:
+        return events(bootstrap, topic, n)
+
+
+def ids_of(ev):
+    return [(v["payload"]["op"], k["payload"]["id"]) for k, v in ev]
+
+
+def test_connection_lost_reconnects_exactly_once(mock_broker, worker,
+                                                 postgres):
+    """The walsender is terminated: the task keeps RUNNING, reconnects
+    with back-off and streams on from the slot; PostgreSQL resends what the
+    slot has not confirmed (a long status interval: all of it) and the
+    changes already emitted are skipped."""
+    pg = postgres
+    pg.execute("create table r (id int primary key)")
+    mb = mock_broker("cdc.public.r:1")
+    w = worker.start(dict(JSON, **{"bootstrap.servers": mb.bootstrap}))
+    w.create("pg", cdc_config(pg, **{"status.update.interval.ms": "60000"}))
+    w.wait_running("pg")
+    slot0 = slot_lsn(pg)
+    pg.execute("insert into r values (1)")
+    pg.execute("insert into r select generate_series(2, 4)")
+    assert len(events(mb.bootstrap, "cdc.public.r", 4)) == 4
+    old = walsender_pids(pg)
+    assert len(old) == 1
+    terminate_walsender(pg)
+    pg.execute("insert into r values (5)")
+    pg.execute("insert into r select generate_series(6, 8)")
+    w.wait_for(lambda: walsender_pids(pg) and walsender_pids(pg) != old, 20,
+               "walsender reconnected")
+    pg.execute("insert into r values (9)")
+    ev = all_events(mb.bootstrap, "cdc.public.r", 9)
+    assert ids_of(ev) == [("c", i) for i in range(1, 10)], ids_of(ev)
+    st = w.status("pg")
+    assert st["tasks"][0]["state"] == "RUNNING", st
+    assert slot_lsn(pg) == slot0  # nothing confirmed (long interval)
+
+
+def test_connection_loss_storm_and_server_restart(mock_broker, worker,
+                                                  postgres):
+    """Repeated terminations (also in the middle of transactions split
+    over batches) and a server restart: every change arrives exactly once
+    and in order, without a task restart."""
+    import threading
+    pg = postgres
+    pg.execute("create table s (id int primary key)")
+    mb = mock_broker("cdc.public.s:1")
+    w = worker.start(dict(JSON, **{"bootstrap.servers": mb.bootstrap}))
+    w.create("pg", cdc_config(pg, **{"status.update.interval.ms": "300",
+                                     "max.batch.size": "3",
+                                     "retriable.restart.connector.wait.ms":
+                                     "500"}))
+    w.wait_running("pg")
+    stop = threading.Event()
+    killed = []
+
+    def killer():
+        while not stop.is_set():
+            try:
+                killed.extend(r[0] for r in pg.query(
+                    "select pg_terminate_backend(pid) from "
+                    "pg_stat_replication") if r[0])
+            except Exception:
+                pass
+            stop.wait(0.25)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    expect = []
+    n = 0
+    try:
+        for size in [1, 7, 2, 300, 12, 1, 5, 9, 300, 3, 1, 15, 4, 6]:
+            pg.execute("insert into s select generate_series(%s, %s)",
+                       (n + 1, n + size))
+            expect += range(n + 1, n + size + 1)
+            n += size
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        t.join()
+    ev = all_events(mb.bootstrap, "cdc.public.s", n)
+    assert [k["payload"]["id"] for k, _v in ev] == expect
+    assert len(killed) >= 3, killed
+    assert "Reconnected" in w.log()
+
+    # a fast server restart
+    _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(pg.data), "-l",
+                  str(pg.base / "server.log"), "-m", "fast", "-w",
+                  "restart"], timeout=60)
+    pg.execute("insert into s select generate_series(%s, %s)", (n + 1, n + 3))
+    expect += range(n + 1, n + 4)
+    n += 3
+    ev = all_events(mb.bootstrap, "cdc.public.s", n)
+    assert [k["payload"]["id"] for k, _v in ev] == expect
+    lsns = [v["payload"]["source"]["lsn"] for _k, v in ev]
+    assert lsns == sorted(lsns)
+    st = w.status("pg")
+    assert st["tasks"][0]["state"] == "RUNNING", st
+
+
+def test_connection_lost_without_retries_fails_task(mock_broker, worker,
+                                                    postgres):
+    """errors.max.retries=0: a lost connection fails the task with its
+    cause at once; a task restart resumes streaming."""
     pg = postgres
     w = worker.start({"bootstrap.servers": mock_broker.bootstrap})
-    w.create("pg", cdc_config(pg))
+    w.create("pg", cdc_config(pg, **{"errors.max.retries": "0"}))
     w.wait_running("pg")
-    pg.execute("select pg_terminate_backend(active_pid) from "
-               "pg_replication_slots where slot_name = 'debezium'")
+    terminate_walsender(pg)
     st = w.wait_state("pg", "RUNNING", "FAILED")
     trace = st["tasks"][0]["trace"]
     assert "slot 'debezium'" in trace and "terminat" in trace, trace
-    # a task restart resumes streaming
     r = w.post("/connectors/pg/tasks/0/restart")
     assert r.status_code in (200, 202, 204), r.text
     w.wait_running("pg")
+
+
+def test_reconnect_budget_exhausted_fails_task(mock_broker, worker,
+                                               postgres):
+    """With errors.max.retries=2 and the server gone, the task fails after
+    two attempts, naming the lost connection and the last failure."""
+    pg = postgres
+    w = worker.start({"bootstrap.servers": mock_broker.bootstrap})
+    w.create("pg", cdc_config(pg, **{"errors.max.retries": "2",
+                                     "retriable.restart.connector.wait.ms":
+                                     "300"}))
+    w.wait_running("pg")
+    pg.stop()
+    st = w.wait_state("pg", "RUNNING", "FAILED")
+    trace = st["tasks"][0]["trace"]
+    assert "slot 'debezium'" in trace, trace
+    assert "gave up after 2 reconnection attempt(s)" in trace, trace
 
 
 def test_toast_key_change_and_slot_drop(mock_broker, worker, postgres):
