@@ -20,6 +20,9 @@ struct sink_run {
         /* consumed messages; msgs[next..n) are not put yet (waiting to
          * retry a retriable failure at retry_at) */
         rd_kafka_message_t **msgs;
+        /* msgs[i] was skipped or filtered: a put retried after
+         * SL_ERR_RETRIABLE must not report or dead-letter it again */
+        bool *dropped;
         size_t n, next;
         sl_retry_t retry;
         /* during sink_open: the partitions being assigned, whose start
@@ -395,6 +398,10 @@ static bool put_batch(sink_run_t *s) {
         for (size_t i = 0; ok && i < n; i++) {
                 int rc;
 
+                if (s->dropped[s->next + i]) {
+                        done++;
+                        continue;
+                }
                 sl_task_track_topic(t, rd_kafka_topic_name(msgs[i]->rkt));
                 rc = build_record(s, msgs[i], &slots[nrec], &recs[nrec]);
                 if (rc == 1)
@@ -404,9 +411,10 @@ static bool put_batch(sink_run_t *s) {
                         break;
                 }
                 done++;
-                if (rc == 2)
+                if (rc == 2) {
                         slot_clear(&slots[nrec]);
-                else
+                        s->dropped[s->next + i] = true;
+                } else
                         nrec++;
         }
         if (ok && nrec > 0) {
@@ -478,6 +486,7 @@ int sl_sink_task_step(void *task) {
                 }
         } else {
                 s->n = consume_some(s, s->msgs);
+                memset(s->dropped, 0, s->n * sizeof(*s->dropped));
                 s->next = 0;
                 if (s->n > 0) {
                         ok = put_batch(s);
@@ -542,12 +551,15 @@ int sl_sink_task_open(sl_task_t *t) {
         rd_kafka_conf_t *conf = sl_worker_consumer_conf(t->worker, t->connector, t->id,
                                                         t->config, err, sizeof(err));
 
-        if (!s || !conf || !(s->msgs = malloc(MAX_BATCH * sizeof(*s->msgs)))) {
+        if (!s || !conf || !(s->msgs = malloc(MAX_BATCH * sizeof(*s->msgs))) ||
+            !(s->dropped = calloc(MAX_BATCH, sizeof(*s->dropped)))) {
                 sl_task_fail(t, "%s", conf ? "Out of memory" : err);
                 if (conf)
                         rd_kafka_conf_destroy(conf);
-                if (s)
+                if (s) {
                         free(s->msgs);
+                        free(s->dropped);
+                }
                 free(s);
                 return -1;
         }
@@ -603,6 +615,7 @@ void sl_sink_task_close(sl_task_t *t) {
         t->rk = NULL;
         rd_kafka_topic_partition_list_destroy(s->positions);
         free(s->msgs);
+        free(s->dropped);
         free(s);
         t->sink = NULL;
         sl_info(LOGGER, "%s-%d stopped", t->connector, t->id);

@@ -277,3 +277,31 @@ def test_config_validation(mock_broker, worker, target):
         good, **{"request.method": "DELETE"})})
     assert r.status_code == 400, r.text
     assert "request.method" in r.text
+
+
+def test_retried_put_does_not_dead_letter_twice(mock_broker, worker, target):
+    """A record the converter rejected goes to the dead letter queue once,
+    even though the put around it is retried after 503s."""
+    from conftest import consume_all
+    mb = mock_broker("hd:1", "hd-dlq:1")
+    produce(mb.bootstrap, "hd", ['"a"', "{not json", '"b"'])
+    target.fail_next(2, 503, "busy")
+    w = worker.start({"bootstrap.servers": mb.bootstrap})
+    w.create("hdlq", sink_config(target, "hd", **{
+        "batch.max.size": 10, "max.retries": 5,
+        "value.converter": JSON_CONVERTER,
+        "value.converter.schemas.enable": "false",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": "hd-dlq",
+        "errors.deadletterqueue.topic.replication.factor": "1"}))
+    target.wait_for(lambda reqs: [r for r in reqs if r.status == 200] or None,
+                    30, "the batch accepted")
+    assert consume_all(mb.bootstrap, "hd-dlq", 1) == [b"{not json"]
+    time.sleep(1.5)  # a second dead letter would have come by now
+    assert consume_all(mb.bootstrap, "hd-dlq", 1) == [b"{not json"]
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": mb.bootstrap, "group.id": "wm"})
+    try:
+        assert c.get_watermark_offsets(TopicPartition("hd-dlq", 0), 10)[1] == 1
+    finally:
+        c.close()
