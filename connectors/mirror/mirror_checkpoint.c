@@ -179,12 +179,6 @@ typedef struct ck_task {
         size_t npend, pend_cap;
 } ck_task_t;
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void destroy_consumer(rd_kafka_t *rk) {
         if (!rk)
@@ -484,7 +478,7 @@ static void *ck_thread(void *arg) {
                 bool emit, sync;
 
                 read_syncs(t, READ_WAIT_MS);
-                now = now_ms();
+                now = sl_now_ms();
                 emit = t->emit && now >= next_emit;
                 sync = t->sync && now >= next_sync;
                 if (!emit && !sync)

@@ -1128,7 +1128,7 @@ static int fetch_rows(source_t *s, sl_source_batch_t *batch, char *errstr,
 {
         table_t *t = s->active;
         size_t room = sl_source_batch_room(batch), added = 0;
-        int64_t deadline = pg_now_ms() + ROW_WAIT_MS;
+        int64_t deadline = sl_now_ms() + ROW_WAIT_MS;
         int r = 0;
 
         if (room > s->batch_max)
@@ -1146,9 +1146,9 @@ static int fetch_rows(source_t *s, sl_source_batch_t *batch, char *errstr,
                         break;
                 }
                 if (unsent || PQisBusy(s->conn)) {
-                        int64_t left = deadline - pg_now_ms();
+                        int64_t left = deadline - sl_now_ms();
                         if (added > 0 || left <= 0 ||
-                            pg_stopping(s->ctx))
+                            sl_task_stopping(s->ctx))
                                 break;
                         pg_wait_socket(s->conn,
                                        unsent ? POLLIN | POLLOUT : POLLIN,
@@ -1202,7 +1202,7 @@ static int fetch_rows(source_t *s, sl_source_batch_t *batch, char *errstr,
                 PQclear(res);
                 while ((res = PQgetResult(s->conn)))
                         PQclear(res);
-                t->next_poll = pg_now_ms() + s->poll_ms;
+                t->next_poll = sl_now_ms() + s->poll_ms;
                 s->active = NULL;
                 break;
         }
@@ -1228,15 +1228,15 @@ static int source_poll(void *state, sl_source_batch_t *batch, char *errstr,
         source_t *s = state;
         int r;
 
-        if (pg_stopping(s->ctx))
+        if (sl_task_stopping(s->ctx))
                 return 0;
         if (!s->conn) {
                 if (!(s->conn = pg_connect(s->ctx, &s->opts, NULL, errstr,
                                            errstr_size)))
-                        return pg_stopping(s->ctx) ? 0 : SL_ERR_IO;
+                        return sl_task_stopping(s->ctx) ? 0 : SL_ERR_IO;
         }
         if (!s->active) {
-                int64_t now = pg_now_ms();
+                int64_t now = sl_now_ms();
                 table_t *t = NULL;
                 for (size_t k = 0; k < s->ntables; k++) {
                         table_t *c = &s->tables[(s->next_table + k) %

@@ -348,12 +348,6 @@ typedef struct cdc {
 static void chomp_err(const char *msg, char *out, size_t n);
 static int recoverable(cdc_t *s, const char *errstr);
 
-static int64_t mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t wall_us(void)
 {
@@ -1496,7 +1490,7 @@ static int start_streaming(cdc_t *s, char *errstr, size_t errstr_size)
         PQclear(res);
         if (rc == 0) {
                 s->streaming = true;
-                s->last_status = mono_ms();
+                s->last_status = sl_now_ms();
                 sl_info(CDC_LOGGER, "Streaming changes from slot '%s' "
                         "publication '%s' at %s", s->slot, s->pub, lsn);
         }
@@ -1780,7 +1774,7 @@ static int send_status(cdc_t *s, uint64_t idle_end, char *errstr,
                          s->slot);
         }
         s->sent_flush = flush;
-        s->last_status = mono_ms();
+        s->last_status = sl_now_ms();
         return 0;
 }
 
@@ -1957,7 +1951,7 @@ static int heartbeat(cdc_t *s, sl_source_batch_t *batch, char *errstr,
                 return sl_seterr(errstr, errstr_size, rc,
                                  "Cannot add a heartbeat record: %s",
                                  sl_err2str(rc));
-        s->last_heartbeat = mono_ms();
+        s->last_heartbeat = sl_now_ms();
         return 1;
 }
 
@@ -2040,7 +2034,7 @@ static void go_down(cdc_t *s, const char *cause)
         s->attempts = 0;
         s->backoff_ms = s->retry_max_ms < RETRY_FIRST_MS ? s->retry_max_ms
                                                          : RETRY_FIRST_MS;
-        s->retry_at = mono_ms() + s->backoff_ms;
+        s->retry_at = sl_now_ms() + s->backoff_ms;
         pgo_lsn_format(s->resume_commit, l, sizeof(l));
         if (s->resume_events < 0)
                 sl_warn(CDC_LOGGER, "%s; reconnecting in %" PRId64 " ms "
@@ -2069,7 +2063,7 @@ static int attempt_failed(cdc_t *s, const char *msg, char *errstr,
         s->backoff_ms *= 2;
         if (s->backoff_ms > s->retry_max_ms)
                 s->backoff_ms = s->retry_max_ms;
-        s->retry_at = mono_ms() + s->backoff_ms;
+        s->retry_at = sl_now_ms() + s->backoff_ms;
         sl_warn(CDC_LOGGER, "Reconnecting to %s:%d (slot '%s') failed "
                 "(attempt %d): %s; retrying in %" PRId64 " ms", s->host,
                 s->port, s->slot, s->attempts, msg, s->backoff_ms);
@@ -2100,7 +2094,7 @@ static int meta_check(cdc_t *s, char *errstr, size_t errstr_size)
 static int reconnect_poll(cdc_t *s, char *errstr, size_t errstr_size)
 {
         char msg[512];
-        int64_t now = mono_ms();
+        int64_t now = sl_now_ms();
 
         if (!s->repl) {
                 const char *keys[12], *vals[12];
@@ -2195,7 +2189,7 @@ static int reconnect_poll(cdc_t *s, char *errstr, size_t errstr_size)
         s->down = false;
         s->streaming = true;
         s->attempts = 0;
-        s->last_status = mono_ms();
+        s->last_status = sl_now_ms();
         return 0;
 }
 
@@ -2215,7 +2209,7 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                        char *errstr, size_t errstr_size)
 {
         size_t before = sl_source_batch_count(batch);
-        int64_t deadline = mono_ms() + WAIT_SLICE_MS;
+        int64_t deadline = sl_now_ms() + WAIT_SLICE_MS;
         int rc;
 
         s->lost = false;
@@ -2225,7 +2219,7 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                 int len = s->pending_len;
                 pgo_copy_t c;
 
-                if (mono_ms() - s->last_status >= s->status_ms &&
+                if (sl_now_ms() - s->last_status >= s->status_ms &&
                     (rc = send_status(s, 0, errstr, errstr_size)) < 0) {
                         if (recoverable(s, errstr))
                                 break;
@@ -2240,8 +2234,8 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                          * offset covers whole transactions and the slot
                          * can be confirmed up to its end. */
                         bool wait_commit = added && s->in_tx &&
-                                           mono_ms() < deadline + TX_WAIT_MS;
-                        int64_t left = deadline - mono_ms();
+                                           sl_now_ms() < deadline + TX_WAIT_MS;
+                        int64_t left = deadline - sl_now_ms();
                         int wait = wait_commit ? WAIT_SLICE_MS
                                    : added || left <= 0 ? 0
                                                         : (int)left;
@@ -2256,7 +2250,7 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
                         if (rc == 0) {
                                 if (wait_commit)
                                         continue;
-                                if (added || mono_ms() >= deadline)
+                                if (added || sl_now_ms() >= deadline)
                                         break;
                                 continue;
                         }
@@ -2309,7 +2303,7 @@ static int stream_poll(cdc_t *s, sl_source_batch_t *batch, size_t room,
         }
         size_t added = sl_source_batch_count(batch) - before;
         if (added == 0 && !s->down && s->heartbeat_ms > 0 && !s->in_tx &&
-            mono_ms() - s->last_heartbeat >= s->heartbeat_ms) {
+            sl_now_ms() - s->last_heartbeat >= s->heartbeat_ms) {
                 if ((rc = heartbeat(s, batch, errstr, errstr_size)) < 0)
                         return rc;
                 added = 1;
@@ -2590,7 +2584,7 @@ static int task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         } else if ((rc = start_streaming(s, errstr, errstr_size)) < 0) {
                 goto fail;
         }
-        s->last_heartbeat = mono_ms();
+        s->last_heartbeat = sl_now_ms();
         *statep = s;
         return 0;
 fail:

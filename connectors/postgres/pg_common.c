@@ -21,24 +21,11 @@
 #define SLICE_MS 100
 #define DEFAULT_CONNECT_TIMEOUT_S 10
 
-bool pg_stopping(const sl_task_ctx_t *ctx)
-{
-        /* ctx is NULL outside a task (task_configs) */
-        return ctx && sl_task_stopping(ctx);
-}
-
-int64_t pg_now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool pg_sleep(sl_task_ctx_t *ctx, int64_t ms)
 {
-        int64_t end = pg_now_ms() + ms;
-        while (!pg_stopping(ctx)) {
-                int64_t left = end - pg_now_ms();
+        int64_t end = sl_now_ms() + ms;
+        while (!sl_task_stopping(ctx)) {
+                int64_t left = end - sl_now_ms();
                 struct timespec ts;
                 if (left <= 0)
                         return false;
@@ -407,7 +394,7 @@ static PGconn *connect_once(sl_task_ctx_t *ctx, const char *conninfo)
                 int w = 0;
                 /* connect_timeout bounds the attempt in libpq; the slices
                  * only let a stopping task give up early. */
-                while (w == 0 && !pg_stopping(ctx))
+                while (w == 0 && !sl_task_stopping(ctx))
                         w = pg_wait_socket(c, ev, SLICE_MS);
                 if (w <= 0)
                         break;
@@ -443,7 +430,7 @@ PGconn *pg_connect(sl_task_ctx_t *ctx, const pg_conn_opts_t *o,
                 trim_msg(msg);
                 PQfinish(c);
                 c = NULL;
-                if (pg_stopping(ctx))
+                if (sl_task_stopping(ctx))
                         break;
                 sl_warn(PG_LOGGER, "Connection attempt %d of %d to %s "
                         "failed: %s", attempt, o->attempts, u.display, msg);
@@ -523,7 +510,7 @@ static int wait_results(sl_task_ctx_t *ctx, PGconn *conn, char *errstr,
                         break;
                 if (w > 0 && !PQconsumeInput(conn))
                         break;
-                if (!cancelled && pg_stopping(ctx)) {
+                if (!cancelled && sl_task_stopping(ctx)) {
                         /* Ask the server to stop; the statement then ends
                          * with an error result soon. */
                         PGcancel *cn = PQgetCancel(conn);

@@ -133,11 +133,8 @@ int pg_exec_cmd(sl_task_ctx_t *ctx, PGconn *conn, const char *sql,
  * connection: the connection broke, or a serialization failure,
  * deadlock, admin shutdown or too many connections. */
 bool pg_is_transient(PGconn *conn, const PGresult *res);
-/* sl_task_stopping, false for a NULL ctx (no task). */
-bool pg_stopping(const sl_task_ctx_t *ctx);
 /* Wait until sl_task_stopping or ms elapse; true when stopping. */
 bool pg_sleep(sl_task_ctx_t *ctx, int64_t ms);
-int64_t pg_now_ms(void);
 /* Wait (poll) for the connection's socket: events POLLIN/POLLOUT. */
 int pg_wait_socket(PGconn *conn, short events, int timeout_ms);
 

@@ -160,12 +160,6 @@ typedef struct s3_source {
         ZSTD_DCtx *zctx;
 } s3_source_t;
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void folder_unload(s3_folder_t *f)
 {
@@ -590,7 +584,7 @@ static int transient(s3_source_t *s, int rc, char *errstr, size_t errstr_size)
                                  "S3 request still failing after %d retries: %s",
                                  s->retry.retries, msg);
         }
-        s->retry_at = now_ms() + wait;
+        s->retry_at = sl_now_ms() + wait;
         sl_warn(LOGGER, "%s; retry %d of %d in %lld ms", errstr ? errstr : "S3 error",
                 s->retry.failures, s->retry.retries, (long long)wait);
         return 1;
@@ -735,7 +729,7 @@ static int s3_source_poll(void *state, sl_source_batch_t *batch, char *errstr,
                           size_t errstr_size)
 {
         s3_source_t *s = state;
-        int64_t now = now_ms();
+        int64_t now = sl_now_ms();
         if (now < s->retry_at)
                 return 0;
         if (now >= s->next_list) {

@@ -65,6 +65,9 @@ sl_log_level_t sl_log_get_level(void);
 #define sl_error(logger, ...) sl_log(SL_LOG_ERROR, logger, __VA_ARGS__)
 #define sl_debug(logger, ...) sl_log(SL_LOG_DEBUG, logger, __VA_ARGS__)
 
+/* Milliseconds on the monotonic clock (deadlines, intervals, back-off). */
+int64_t sl_now_ms(void);
+
 /* ------------------------------------------------------------ sl_buf_t */
 
 /* Growable byte buffer; data is always NUL-terminated (not counted in len). */

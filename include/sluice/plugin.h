@@ -185,7 +185,8 @@ sl_json_t *sl_task_offset(sl_task_ctx_t *ctx, const sl_json_t *source_partition)
  * stored as a double), or def when there is none. */
 int64_t sl_task_offset_long(sl_task_ctx_t *ctx, const sl_json_t *source_partition,
                             const char *key, int64_t def);
-/* True when the task should return from a blocking poll soon. */
+/* True when the task should return from a blocking poll soon (false for a
+ * NULL ctx: helpers shared with task_configs or validate). */
 bool sl_task_stopping(const sl_task_ctx_t *ctx);
 /* Sinks, from sink_open: start consuming tp at offset instead of the
  * group's committed offset (Kafka's SinkTaskContext.offset()), for sinks

@@ -63,11 +63,6 @@ typedef struct wants {
         sl_json_t *restarts, *task_restarts;
 } wants_t;
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool str_eq(const char *a, const char *b) {
         return (!a && !b) || (a && b && !strcmp(a, b));
@@ -383,7 +378,7 @@ static bool handed_over(sl_dist_t *d, const want_task_t *wt, sl_json_t *deadline
         char key[1100];
         const sl_json_t *st, *dl;
         bool busy;
-        int64_t now = now_ms();
+        int64_t now = sl_now_ms();
 
         if (!wt->prev_owner)
                 return true;
@@ -555,7 +550,7 @@ static void generate(sl_dist_t *d, local_conn_t *lc, const want_conn_t *wc) {
         sl_json_t *arr = NULL;
         int max, n;
 
-        if (now_ms() < lc->retry_at_ms)
+        if (sl_now_ms() < lc->retry_at_ms)
                 return;
         set_trace(lc, NULL);
         lc->state = wc->target == SL_TARGET_STOPPED  ? "STOPPED"
@@ -576,7 +571,7 @@ static void generate(sl_dist_t *d, local_conn_t *lc, const want_conn_t *wc) {
                 return;
         }
         lc->refresh_every = sl_conn_refresh_interval(v.plugin, v.resolved);
-        lc->refresh_at = now_ms() + lc->refresh_every;
+        lc->refresh_at = sl_now_ms() + lc->refresh_every;
         max = (int)sl_config_long(v.resolved, "tasks.max", 1);
         cfgs = calloc((size_t)max + 1, sizeof(*cfgs));
         for (int i = 0; i < max; i++)
@@ -593,7 +588,7 @@ static void generate(sl_dist_t *d, local_conn_t *lc, const want_conn_t *wc) {
                 } else {
                         sl_warn(LOGGER, "Connector %s: cannot hand task configs to the leader "
                                         "(will retry): %s", wc->name, err);
-                        lc->retry_at_ms = now_ms() + 1000;
+                        lc->retry_at_ms = sl_now_ms() + 1000;
                 }
         }
         for (int i = 0; i < max; i++)
@@ -650,7 +645,7 @@ static void apply_conns(sl_dist_t *d, const wants_t *w) {
                         lc->version = 0;
                 if (lc->version != wc->version ||
                     (lc->refresh_every > 0 && wc->target != SL_TARGET_STOPPED &&
-                     now_ms() >= lc->refresh_at))
+                     sl_now_ms() >= lc->refresh_at))
                         generate(d, lc, wc);
                 else if (!str_eq(lc->state, "FAILED"))
                         lc->state = wc->target == SL_TARGET_STOPPED  ? "STOPPED"

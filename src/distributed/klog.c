@@ -50,19 +50,14 @@ struct sl_klog {
 
 /* ------------------------------------------------------------- helpers */
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Negative timeouts mean "no limit" for the waiting calls. */
 static int64_t deadline_after(int timeout_ms) {
-        return timeout_ms < 0 ? INT64_MAX / 2 : now_ms() + timeout_ms;
+        return timeout_ms < 0 ? INT64_MAX / 2 : sl_now_ms() + timeout_ms;
 }
 
 static int remaining_ms(int64_t deadline) {
-        int64_t r = deadline - now_ms();
+        int64_t r = deadline - sl_now_ms();
         return r <= 0 ? 0 : r > INT_MAX ? INT_MAX : (int)r;
 }
 
@@ -237,7 +232,7 @@ int sl_klog_send(sl_klog_t *l, const void *key, size_t key_len, const void *valu
                         RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY | (w ? 0 : RD_KAFKA_MSG_F_BLOCK)),
                         RD_KAFKA_V_OPAQUE(w), RD_KAFKA_V_END);
-                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || now_ms() >= deadline)
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || sl_now_ms() >= deadline)
                         break;
                 sleep_ms(5);
         }
@@ -376,7 +371,7 @@ static int partition_end(sl_klog_t *l, int32_t p, int64_t deadline, int64_t *end
                         *endp = hi > lo ? hi : 0;
                         return 0;
                 }
-                if (now_ms() >= deadline)
+                if (sl_now_ms() >= deadline)
                         return SL_ERR_TIMEOUT;
                 sl_debug(LOGGER, "Cannot get the end offset of %s [%d], retrying: %s", l->topic,
                          (int)p, rd_kafka_err2str(err));
@@ -395,11 +390,11 @@ int sl_klog_read_to_end(sl_klog_t *l, int timeout_ms) {
                 return SL_ERR_NOMEM;
         for (int p = 0; p < l->nparts && rc == 0; p++)
                 rc = partition_end(l, p, deadline, &end[p]);
-        recheck = now_ms() + 1000;
+        recheck = sl_now_ms() + 1000;
 
         pthread_mutex_lock(&l->lock);
         while (rc == 0) {
-                int64_t now = now_ms();
+                int64_t now = sl_now_ms();
                 int lagging = -1;
 
                 for (int p = 0; p < l->nparts && lagging < 0; p++)
@@ -423,7 +418,7 @@ int sl_klog_read_to_end(sl_klog_t *l, int timeout_ms) {
                             lo >= end[lagging])
                                 end[lagging] = 0;
                         pthread_mutex_lock(&l->lock);
-                        recheck = now_ms() + 1000;
+                        recheck = sl_now_ms() + 1000;
                         continue;
                 }
                 wait_until(&l->progress, &l->lock, recheck < deadline ? recheck : deadline);
@@ -574,7 +569,7 @@ int sl_klog_start(sl_klog_t *l, int timeout_ms, char *errstr, size_t errstr_size
          * up in metadata (brokers learn about new topics asynchronously). */
         while ((n = topic_partitions(l->consumer, l->topic, remaining_ms(deadline), errstr,
                                      errstr_size)) == SL_ERR_NOT_FOUND &&
-               now_ms() + 250 < deadline)
+               sl_now_ms() + 250 < deadline)
                 sleep_ms(250);
         if (n < 0) {
                 rc = n;

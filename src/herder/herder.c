@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "config/props.h"
 #include "herder/herder_int.h"
@@ -752,11 +751,7 @@ int64_t sl_conn_refresh_interval(const sl_connector_plugin_t *plugin, const sl_s
 }
 
 void sl_herder_refresh(sl_herder_t *h) {
-        struct timespec ts;
-        int64_t now;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        int64_t now = sl_now_ms();
 
         if (h->dist)
                 return; /* the distributed control plane refreshes its own */

@@ -18,13 +18,8 @@
 #include <unistd.h>
 
 #include "io/uring.h"
+#include "sluice/common.h"
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Wait for events on fd until deadline (< 0: none). 0, or -ETIMEDOUT. */
 static int wait_fd(int fd, short events, int64_t deadline)
@@ -33,7 +28,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
                 struct pollfd p = {.fd = fd, .events = events};
                 int left = -1, r;
                 if (deadline >= 0) {
-                        int64_t d = deadline - now_ms();
+                        int64_t d = deadline - sl_now_ms();
                         if (d <= 0)
                                 return -ETIMEDOUT;
                         left = d > 1000000 ? 1000000 : (int)d;
@@ -48,7 +43,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 
 static int64_t deadline_of(int timeout_ms)
 {
-        return timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+        return timeout_ms > 0 ? sl_now_ms() + timeout_ms : -1;
 }
 
 /* Milliseconds left before deadline for one ring op: 0 for no bound,
@@ -58,7 +53,7 @@ static int left_ms(int64_t deadline)
         int64_t d;
         if (deadline < 0)
                 return 0;
-        d = deadline - now_ms();
+        d = deadline - sl_now_ms();
         if (d <= 0)
                 return -ETIMEDOUT;
         return d > 1000000000 ? 1000000000 : (int)d;

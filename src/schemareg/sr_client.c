@@ -686,19 +686,13 @@ int sl_sr_client_schema_by_id(sl_sr_client_t *c, int32_t id, void **parsedp,
         return parsed_of(c, id, NULL, parsedp, errstr, errstr_size);
 }
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int sl_sr_client_latest(sl_sr_client_t *c, const char *subject, int32_t *idp,
                         void **parsedp, char *errstr, size_t errstr_size)
 {
         latest_t *l = sl_sr_cache_get(c->latest, subject, strlen(subject));
         if (l && (c->latest_ttl_ms < 0 ||
-                  now_ms() - l->at_ms < c->latest_ttl_ms)) {
+                  sl_now_ms() - l->at_ms < c->latest_ttl_ms)) {
                 *idp = l->id;
                 return parsed_of(c, l->id, NULL, parsedp, errstr, errstr_size);
         }
@@ -741,7 +735,7 @@ int sl_sr_client_latest(sl_sr_client_t *c, const char *subject, int32_t *idp,
         *idp = id;
         latest_t *box = malloc(sizeof(*box));
         if (box) {
-                *box = (latest_t){id, now_ms()};
+                *box = (latest_t){id, sl_now_ms()};
                 sl_sr_cache_put(c->latest, subject, strlen(subject), box);
         }
         return 0;

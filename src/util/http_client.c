@@ -60,18 +60,12 @@ static int fail_step(const http_ctx_t *c, int rc, const char *what)
 
 /* ----------------------------------------------------------- deadline */
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int remaining_ms(int64_t deadline)
 {
         if (deadline < 0)
                 return -1;
-        int64_t r = deadline - now_ms();
+        int64_t r = deadline - sl_now_ms();
         if (r < 0)
                 return 0;
         return r > INT_MAX ? INT_MAX : (int)r;
@@ -753,7 +747,7 @@ int sl_http_request(const char *base_url, const char *method, const char *path,
                         .errstr = errstr,
                         .errstr_size = errstr_size,
                         .timeout_ms = timeout_ms,
-                        .deadline = timeout_ms > 0 ? now_ms() + timeout_ms
+                        .deadline = timeout_ms > 0 ? sl_now_ms() + timeout_ms
                                                    : -1};
         const char *bad = NULL;
         int fd = -1;

@@ -95,3 +95,10 @@ void sl_log(sl_log_level_t level, const char *logger, const char *fmt, ...)
         line[len++] = '\n';
         write_all(line, len);
 }
+
+int64_t sl_now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

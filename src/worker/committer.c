@@ -28,11 +28,6 @@ struct sl_committer {
         pthread_mutex_t drain_lock;
 };
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void commit_free(commit_t *m) {
         free(m->connector);
@@ -67,14 +62,14 @@ static void flush(sl_committer_t *c) {
 
 static void *committer_main(void *arg) {
         sl_committer_t *c = arg;
-        int64_t last_flush = now_ms();
+        int64_t last_flush = sl_now_ms();
         struct timespec wake = {0, WAKE_MS * 1000000L};
 
         while (!atomic_load(&c->stop)) {
                 drain(c);
-                if (now_ms() - last_flush >= c->interval_ms) {
+                if (sl_now_ms() - last_flush >= c->interval_ms) {
                         flush(c);
-                        last_flush = now_ms();
+                        last_flush = sl_now_ms();
                 }
                 nanosleep(&wake, NULL);
         }

@@ -18,12 +18,6 @@ const char *sl_state_name(sl_state_t s) {
         return s <= SL_STATE_RESTARTING ? state_names[s] : "UNKNOWN";
 }
 
-int64_t sl_now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void sl_task_fail(sl_task_t *t, const char *fmt, ...) {
         char msg[2048];
         char *trace = NULL;

@@ -52,7 +52,6 @@ struct sl_task_ctx {
 /* Marks the task FAILED with a Connect-style trace. */
 void sl_task_fail(sl_task_t *t, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-int64_t sl_now_ms(void);
 /* Frees what a task holds once its clients are gone (stop, or a harness
  * that built the task itself). */
 void sl_task_release(sl_task_t *t);

@@ -2,6 +2,7 @@
  * the task sockets (sl_net_*) over a ring and over system calls. */
 #include "io/uring.h"
 #include "sl_test.h"
+#include "sluice/common.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -365,12 +366,6 @@ static void test_uring_fsync(void)
 
 /* ------------------------------------------------------------- sockets */
 
-static int64_t mono_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A listening socket on 127.0.0.1; *port gets its port. */
 static int listener(int backlog, int *port)
@@ -458,9 +453,9 @@ static void check_net_roundtrip(sl_uring_t *u)
         CHECK_INT(write(peer, "hello", 5), 5);
         CHECK_INT(sl_net_recv(u, fd, buf, sizeof(buf), 2000), 5);
         CHECK(memcmp(buf, "hello", 5) == 0);
-        int64_t t0 = mono_ms();
+        int64_t t0 = sl_now_ms();
         CHECK_INT(sl_net_recv(u, fd, buf, sizeof(buf), 150), -ETIMEDOUT);
-        int64_t took = mono_ms() - t0;
+        int64_t took = sl_now_ms() - t0;
         CHECK(took >= 140 && took < 2000);
         CHECK_INT(write(peer, "x", 1), 1);
         CHECK_INT(sl_net_recv(u, fd, buf, sizeof(buf), 2000), 1);
@@ -512,9 +507,9 @@ static void check_net_connect_timeout(sl_uring_t *u)
         int port, lfd = listener(0, &port);
         int fill = sl_net_connect(NULL, "127.0.0.1", port, 1000);
         CHECK(fill >= 0);
-        int64_t t0 = mono_ms();
+        int64_t t0 = sl_now_ms();
         int fd = sl_net_connect(u, "127.0.0.1", port, 200);
-        int64_t took = mono_ms() - t0;
+        int64_t took = sl_now_ms() - t0;
         CHECK_INT(fd, -ETIMEDOUT);
         CHECK(took >= 190 && took < 3000);
         if (fd >= 0)
@@ -542,9 +537,9 @@ static void check_net_send_timeout(sl_uring_t *u)
         char *src = calloc(1, size);
         struct iovec iov = {src, size};
         CHECK(fd >= 0 && peer >= 0);
-        int64_t t0 = mono_ms();
+        int64_t t0 = sl_now_ms();
         CHECK_INT(sl_net_send(u, fd, &iov, 1, 200), -ETIMEDOUT);
-        CHECK(mono_ms() - t0 < 3000);
+        CHECK(sl_now_ms() - t0 < 3000);
         /* A reset connection is an error, not a hang. */
         struct linger lg = {1, 0};
         setsockopt(peer, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
