@@ -21,23 +21,6 @@
 #define SLICE_MS 100
 #define DEFAULT_CONNECT_TIMEOUT_S 10
 
-bool pg_sleep(sl_task_ctx_t *ctx, int64_t ms)
-{
-        int64_t end = sl_now_ms() + ms;
-        while (!sl_task_stopping(ctx)) {
-                int64_t left = end - sl_now_ms();
-                struct timespec ts;
-                if (left <= 0)
-                        return false;
-                if (left > SLICE_MS)
-                        left = SLICE_MS;
-                ts.tv_sec = left / 1000;
-                ts.tv_nsec = (left % 1000) * 1000000;
-                nanosleep(&ts, NULL);
-        }
-        return true;
-}
-
 int pg_wait_socket(PGconn *conn, short events, int timeout_ms)
 {
         struct pollfd p = {.fd = PQsocket(conn), .events = events};
@@ -434,7 +417,7 @@ PGconn *pg_connect(sl_task_ctx_t *ctx, const pg_conn_opts_t *o,
                         break;
                 sl_warn(PG_LOGGER, "Connection attempt %d of %d to %s "
                         "failed: %s", attempt, o->attempts, u.display, msg);
-                if (attempt < o->attempts && pg_sleep(ctx, o->backoff_ms))
+                if (attempt < o->attempts && sl_task_sleep(ctx, o->backoff_ms))
                         break;
         }
         if (!c) {

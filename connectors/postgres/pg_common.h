@@ -133,8 +133,6 @@ int pg_exec_cmd(sl_task_ctx_t *ctx, PGconn *conn, const char *sql,
  * connection: the connection broke, or a serialization failure,
  * deadlock, admin shutdown or too many connections. */
 bool pg_is_transient(PGconn *conn, const PGresult *res);
-/* Wait until sl_task_stopping or ms elapse; true when stopping. */
-bool pg_sleep(sl_task_ctx_t *ctx, int64_t ms);
 /* Wait (poll) for the connection's socket: events POLLIN/POLLOUT. */
 int pg_wait_socket(PGconn *conn, short events, int timeout_ms);
 

@@ -107,20 +107,6 @@ int64_t s3_retry_next(s3_retry_t *rt)
         return wait < most ? wait : most;
 }
 
-bool s3_retry_wait(sl_task_ctx_t *ctx, int64_t ms)
-{
-        while (ms > 0) {
-                int64_t step = ms < 50 ? ms : 50;
-                struct timespec ts = {0, (long)step * 1000000L};
-
-                if (sl_task_stopping(ctx))
-                        return false;
-                nanosleep(&ts, NULL);
-                ms -= step;
-        }
-        return !sl_task_stopping(ctx);
-}
-
 int s3_retry(sl_task_ctx_t *ctx, const s3_retry_t *policy, const char *logger,
              const char *what, int (*op)(void *arg, char *errstr, size_t errstr_size),
              void *arg, char *errstr, size_t errstr_size)
@@ -145,7 +131,7 @@ int s3_retry(sl_task_ctx_t *ctx, const s3_retry_t *policy, const char *logger,
                 sl_warn(logger, "%s failed (attempt %d of %d), retrying in %lld ms: %s",
                         what, rt.failures, rt.retries + 1, (long long)wait,
                         errstr ? errstr : "");
-                if (!s3_retry_wait(ctx, wait))
+                if (sl_task_sleep(ctx, wait))
                         return sl_seterr(errstr, errstr_size, r,
                                          "%s failed and the task is stopping", what);
         }

@@ -60,8 +60,6 @@ void s3_retry_init(s3_retry_t *rt, const sl_strmap_t *config);
 /* Counts a transient failure: the ms to wait before trying again, or -1
  * when the retries are used up (rt->failures then stays at rt->retries). */
 int64_t s3_retry_next(s3_retry_t *rt);
-/* Waits ms in short slices; false as soon as the task is asked to stop. */
-bool s3_retry_wait(sl_task_ctx_t *ctx, int64_t ms);
 /* Runs op(arg) until it returns anything but SL_ERR_RETRIABLE, waiting as
  * policy says between the tries (a warning under logger names what and
  * the error). When the retries are used up, or the task stops while it

@@ -188,6 +188,9 @@ int64_t sl_task_offset_long(sl_task_ctx_t *ctx, const sl_json_t *source_partitio
 /* True when the task should return from a blocking poll soon (false for a
  * NULL ctx: helpers shared with task_configs or validate). */
 bool sl_task_stopping(const sl_task_ctx_t *ctx);
+/* Waits ms in short slices (this blocks the calling shard: for short
+ * waits only); true as soon as the task is asked to stop, else false. */
+bool sl_task_sleep(sl_task_ctx_t *ctx, int64_t ms);
 /* Sinks, from sink_open: start consuming tp at offset instead of the
  * group's committed offset (Kafka's SinkTaskContext.offset()), for sinks
  * that keep their own offsets next to the data they write. 0, or

@@ -1,4 +1,7 @@
-/* Offset helpers for plugins, on top of sl_task_offset. */
+/* Helpers for plugins on top of the task API: offsets, interruptible
+ * waits. */
+#include <time.h>
+
 #include "sluice/plugin.h"
 
 int64_t sl_task_offset_long(sl_task_ctx_t *ctx, const sl_json_t *source_partition,
@@ -13,4 +16,21 @@ int64_t sl_task_offset_long(sl_task_ctx_t *ctx, const sl_json_t *source_partitio
                 r = (int64_t)v->u.d;
         sl_json_free(off);
         return r;
+}
+
+bool sl_task_sleep(sl_task_ctx_t *ctx, int64_t ms) {
+        int64_t end = sl_now_ms() + ms;
+
+        while (!sl_task_stopping(ctx)) {
+                int64_t left = end - sl_now_ms();
+                struct timespec ts;
+                if (left <= 0)
+                        return false;
+                if (left > 50)
+                        left = 50; /* a stop request is noticed within 50 ms */
+                ts.tv_sec = 0;
+                ts.tv_nsec = left * 1000000L;
+                nanosleep(&ts, NULL);
+        }
+        return true;
 }
