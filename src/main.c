@@ -54,8 +54,9 @@ static int runtime_start(runtime_t *rt, const char *props_path, bool distributed
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
-        rt->rest = sl_rest_start(rt->h, sl_config_str(sl_worker_config(rt->w), "listeners"), err,
-                                 sizeof(err));
+        /* a sink past RLIMIT_FSIZE gets EFBIG (retried) instead of dying */
+        signal(SIGXFSZ, SIG_IGN);
+        rt->rest = sl_rest_start_config(rt->h, sl_worker_config(rt->w), err, sizeof(err));
         if (!rt->rest) {
                 fprintf(stderr, "sluice: REST server: %s\n", err);
                 return -1;

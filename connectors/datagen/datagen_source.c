@@ -375,6 +375,12 @@ nomem:
         return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "Out of memory");
 }
 
+/* Records are a function of the stored sequence offset. */
+static int eos_support(const sl_strmap_t *config) {
+        (void)config;
+        return SL_EOS_SUPPORTED;
+}
+
 const sl_connector_plugin_t sl_datagen_source_plugin = {
         .abi_version = SL_PLUGIN_ABI_VERSION,
         .type = SL_CONNECTOR_SOURCE,
@@ -385,4 +391,5 @@ const sl_connector_plugin_t sl_datagen_source_plugin = {
         .task_start = task_start,
         .task_stop = task_stop,
         .source_poll = source_poll,
+        .exactly_once_support = eos_support,
 };

@@ -6,12 +6,21 @@
  * written straight from the consumed messages, which stay valid during
  * put, so only values that need formatting are copied (into a scratch
  * buffer).
+ *
+ * A put lands whole or not at all: when the disk fills (ENOSPC, EDQUOT,
+ * EFBIG) the file is cut back to its size before the put, so no partial
+ * line is left to be completed twice, and the put is retried with back-off
+ * (SL_ERR_RETRIABLE) until space is freed; the host commits no offset past
+ * what was written meanwhile. Tasks of one connector append to the same
+ * file, so a put holds an exclusive flock(2) on it while it writes and
+ * cuts back, and no other task's lines are cut.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -25,6 +34,11 @@
 #ifndef IOV_MAX
 #define IOV_MAX 1024
 #endif
+/* Retries of a put that found the disk full: the first after this long,
+ * doubling up to the cap; a reminder is logged at most this often. */
+#define FULL_RETRY_FIRST_MS 500
+#define FULL_RETRY_MAX_MS 10000
+#define FULL_WARN_EVERY_MS 60000
 
 static const sl_config_def_t file_sink_config[] = {
         {.name = "file", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
@@ -42,6 +56,9 @@ typedef struct file_sink {
         sl_buf_t buf;  /* formatted values of the current put */
         struct iovec *iov;
         size_t iov_cap;
+        /* puts failed in a row for lack of space, since full_since (ms) */
+        int full_retries;
+        int64_t full_since, full_warned, full_delay;
 } file_sink_t;
 
 static const char newline[] = "\n";
@@ -86,6 +103,8 @@ static int sink_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         const char *path = sl_config_str(config, "file");
         file_sink_t *s = calloc(1, sizeof(*s));
         struct stat st;
+        char msg[1024];
+        int fd;
 
         if (!s)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
@@ -93,23 +112,23 @@ static int sink_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         s->ctx = ctx;
         sl_buf_init(&s->buf);
         s->fd = -1;
-        if (!path || !*path) {
+        if (path && *path && !(s->path = strdup(path))) {
+                sink_task_stop(s);
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
+                                 "Out of memory");
+        }
+        fd = sl_file_open(path, O_WRONLY | O_CREAT | O_APPEND, 0644, msg,
+                          sizeof(msg));
+        if (fd == -ENOENT && !s->path) {
                 s->fd = STDOUT_FILENO;
+        } else if (fd < 0) {
+                sink_task_stop(s);
+                return sl_seterr(errstr, errstr_size, fd,
+                                 "Couldn't open %s for writing: %s",
+                                 path && *path ? path : "standard output",
+                                 msg);
         } else {
-                if (!(s->path = strdup(path))) {
-                        sink_task_stop(s);
-                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
-                                         "Out of memory");
-                }
-                s->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                             0644);
-                if (s->fd < 0) {
-                        int err = errno;
-                        sink_task_stop(s);
-                        return sl_seterr(errstr, errstr_size, -err,
-                                         "Couldn't open %s for writing: %s",
-                                         path, strerror(err));
-                }
+                s->fd = fd;
         }
         s->syncable = s->path && fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode);
         *statep = s;
@@ -144,6 +163,96 @@ static int write_all(file_sink_t *s, struct iovec *iov, size_t cnt,
                 }
         }
         return 0;
+}
+
+static bool no_space(int err)
+{
+        return err == -ENOSPC || err == -EDQUOT || err == -EFBIG;
+}
+
+/* A full disk: the put is retried after a growing delay, logged when it
+ * starts and then now and again so a stuck task is visible. */
+static int retry_full(file_sink_t *s, int err, char *errstr, size_t errstr_size)
+{
+        int64_t now = sl_now_ms();
+
+        if (s->full_retries++ == 0) {
+                s->full_since = s->full_warned = now;
+                s->full_delay = FULL_RETRY_FIRST_MS;
+                sl_warn(FILE_SINK_LOGGER,
+                        "%s-%d: cannot write to %s: %s; the unfinished write "
+                        "was removed, nothing is committed past the last "
+                        "complete write, and the write is retried until "
+                        "there is room",
+                        sl_task_connector(s->ctx), sl_task_id(s->ctx),
+                        sink_name(s), strerror(-err));
+        } else {
+                if (now - s->full_warned >= FULL_WARN_EVERY_MS) {
+                        s->full_warned = now;
+                        sl_warn(FILE_SINK_LOGGER,
+                                "%s-%d: still cannot write to %s (%s) "
+                                "after %lld s and %d attempts",
+                                sl_task_connector(s->ctx), sl_task_id(s->ctx),
+                                sink_name(s), strerror(-err),
+                                (long long)((now - s->full_since) / 1000),
+                                s->full_retries);
+                }
+                s->full_delay = s->full_delay * 2 > FULL_RETRY_MAX_MS
+                                        ? FULL_RETRY_MAX_MS
+                                        : s->full_delay * 2;
+        }
+        sl_task_sink_retry_after(s->ctx, s->full_delay);
+        return sl_seterr(errstr, errstr_size, SL_ERR_RETRIABLE,
+                         "Error writing to %s: %s (retrying in %lld ms)",
+                         sink_name(s), strerror(-err),
+                         (long long)s->full_delay);
+}
+
+/* One put's bytes: all of them or, on error, none. On a regular file the
+ * put holds the file's lock, so the size it cuts back to is where its
+ * own bytes began. */
+static int write_put(file_sink_t *s, struct iovec *iov, size_t n, char *errstr,
+                     size_t errstr_size)
+{
+        struct stat st;
+        off_t before = -1;
+        int r;
+
+        if (s->syncable) {
+                while (flock(s->fd, LOCK_EX) < 0 && errno == EINTR)
+                        ;
+                if (fstat(s->fd, &st) == 0)
+                        before = st.st_size;
+        }
+        r = write_all(s, iov, n, errstr, errstr_size);
+        if (r < 0 && before >= 0 && fstat(s->fd, &st) == 0 &&
+            st.st_size != before &&
+            ftruncate(s->fd, before) < 0) {
+                /* a partial line stays: writing after it would corrupt
+                 * the next record, so the task stops here */
+                int err = errno;
+                flock(s->fd, LOCK_UN);
+                return sl_seterr(errstr, errstr_size, -err,
+                                 "Error writing to %s: %s; and cannot remove "
+                                 "the unfinished write (truncate to %lld "
+                                 "bytes: %s)",
+                                 sink_name(s), strerror(-r), (long long)before,
+                                 strerror(err));
+        }
+        if (s->syncable)
+                flock(s->fd, LOCK_UN);
+        if (r < 0 && no_space(r) && before >= 0)
+                return retry_full(s, r, errstr, errstr_size);
+        if (r == 0 && s->full_retries > 0) {
+                sl_info(FILE_SINK_LOGGER,
+                        "%s-%d: writing to %s again after %d attempts over "
+                        "%lld s",
+                        sl_task_connector(s->ctx), sl_task_id(s->ctx),
+                        sink_name(s), s->full_retries,
+                        (long long)((sl_now_ms() - s->full_since) / 1000));
+                s->full_retries = 0;
+        }
+        return r;
 }
 
 /* Values written as they are: strings, and bytes that are no logical type
@@ -219,7 +328,7 @@ static int sink_put(void *state, const sl_sink_record_t *records, size_t cnt,
                 }
                 /* All of a put in as few writes as possible, so the lines
                  * show up promptly. */
-                r = write_all(s, s->iov, n, errstr, errstr_size);
+                r = write_put(s, s->iov, n, errstr, errstr_size);
         }
         if (s->buf.cap > KEEP_BUF_MAX)
                 sl_buf_free(&s->buf);
@@ -231,12 +340,18 @@ static int sink_put(void *state, const sl_sink_record_t *records, size_t cnt,
         return r < 0 ? r : 0;
 }
 
+static void sink_validate(const sl_strmap_t *config, sl_config_errors_t *errs)
+{
+        sl_file_validate(config, errs, "standard output");
+}
+
 const sl_connector_plugin_t sl_file_sink_plugin = {
         .abi_version = SL_PLUGIN_ABI_VERSION,
         .type = SL_CONNECTOR_SINK,
         .class_name = "org.apache.kafka.connect.file.FileStreamSinkConnector",
         .version = FILE_SINK_VERSION,
         .config = file_sink_config,
+        .validate = sink_validate,
         .task_configs = sl_task_configs_copy, /* tasks share partitions via the group */
         .task_start = sink_task_start,
         .task_stop = sink_task_stop,

@@ -166,9 +166,12 @@ static void resume_position(file_source_t *t)
  * not exist yet, < 0 on other errors. */
 static int try_open(file_source_t *t, char *errstr, size_t errstr_size)
 {
-        t->fd = open(t->path, O_RDONLY | O_CLOEXEC);
+        char msg[1024];
+
+        t->fd = sl_file_open(t->path, O_RDONLY, 0, msg, sizeof(msg));
         if (t->fd < 0) {
-                int err = errno;
+                int err = -t->fd;
+                t->fd = -1;
                 if (err == ENOENT && !t->bulk) {
                         if (!t->warned_missing)
                                 sl_warn(FILE_SOURCE_LOGGER,
@@ -183,8 +186,7 @@ static int try_open(file_source_t *t, char *errstr, size_t errstr_size)
                         return sl_seterr(errstr, errstr_size, -err,
                                          "File not found: %s", t->path);
                 return sl_seterr(errstr, errstr_size, -err,
-                                 "Cannot open %s: %s", t->path,
-                                 strerror(err));
+                                 "Cannot open %s: %s", t->path, msg);
         }
         if (t->warned_missing)
                 sl_info(FILE_SOURCE_LOGGER, "Found file %s", t->path);
@@ -281,6 +283,13 @@ static int source_task_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
                 goto nomem;
 
         if (!t->path) {
+                char msg[1024];
+                if ((r = sl_file_open(NULL, O_RDONLY, 0, msg, sizeof(msg))) !=
+                    -ENOENT) {
+                        source_task_stop(t);
+                        return sl_seterr(errstr, errstr_size, r < 0 ? r : SL_ERR_CONFIG,
+                                         "Cannot read standard input: %s", msg);
+                }
                 t->fd = STDIN_FILENO;
                 *statep = t;
                 return 0;
@@ -564,14 +573,28 @@ static int source_poll(void *state, sl_source_batch_t *batch, char *errstr,
         }
 }
 
+/* Kafka's FileStreamSourceConnector: a file can be re-read from a stored
+ * position, stdin cannot. */
+static int source_eos_support(const sl_strmap_t *config) {
+        const char *file = sl_strmap_get(config, "file");
+        return file && *file ? SL_EOS_SUPPORTED : SL_EOS_UNSUPPORTED;
+}
+
+static void source_validate(const sl_strmap_t *config, sl_config_errors_t *errs)
+{
+        sl_file_validate(config, errs, "standard input");
+}
+
 const sl_connector_plugin_t sl_file_source_plugin = {
         .abi_version = SL_PLUGIN_ABI_VERSION,
         .type = SL_CONNECTOR_SOURCE,
         .class_name = "org.apache.kafka.connect.file.FileStreamSourceConnector",
         .version = FILE_SOURCE_VERSION,
         .config = file_source_config,
+        .validate = source_validate,
         .task_configs = sl_file_task_configs,
         .task_start = source_task_start,
         .task_stop = source_task_stop,
         .source_poll = source_poll,
+        .exactly_once_support = source_eos_support,
 };

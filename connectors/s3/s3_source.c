@@ -756,6 +756,12 @@ static int s3_source_poll(void *state, sl_source_batch_t *batch, char *errstr,
         return 0;
 }
 
+/* Objects are immutable and resumed at the stored line. */
+static int s3_source_eos_support(const sl_strmap_t *config) {
+        (void)config;
+        return SL_EOS_SUPPORTED;
+}
+
 const sl_connector_plugin_t sl_s3_source_plugin = {
         .abi_version = SL_PLUGIN_ABI_VERSION,
         .type = SL_CONNECTOR_SOURCE,
@@ -767,4 +773,5 @@ const sl_connector_plugin_t sl_s3_source_plugin = {
         .task_start = s3_source_start,
         .task_stop = s3_source_stop,
         .source_poll = s3_source_poll,
+        .exactly_once_support = s3_source_eos_support,
 };

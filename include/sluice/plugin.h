@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define SL_PLUGIN_ABI_VERSION 2
+#define SL_PLUGIN_ABI_VERSION 3
 #define SL_PLUGINS_SYMBOL "sl_plugins"
 
 /* ------------------------------------------------------ config tables */
@@ -174,6 +174,13 @@ int sl_data_to_string(const sl_data_t *d, sl_buf_t *out);
 
 /* ----------------------------------------------------------- task context */
 
+/* A setting of the worker the plugin runs in (worker.properties, config
+ * providers resolved), or NULL when it is not set. Callable from every
+ * callback, validate and task_configs included; the string stays valid
+ * while the worker runs. For worker-wide policies a connector must honour,
+ * e.g. the FileStream connectors' file.allowed.paths. */
+const char *sl_host_config_get(const char *key);
+
 typedef struct sl_task_ctx sl_task_ctx_t;
 
 const char *sl_task_connector(const sl_task_ctx_t *ctx);
@@ -320,7 +327,15 @@ typedef struct sl_connector_plugin {
          * differ (new topics to mirror, new tables to read), so
          * task_configs must give the same configs for an unchanged source. */
         int64_t (*reconfigure_interval_ms)(const sl_strmap_t *config);
+        /* Source, optional (Kafka's SourceConnector.exactlyOnceSupport):
+         * SL_EOS_SUPPORTED when the plugin's tasks resume exactly from the
+         * offsets the host stores with each transaction (KIP-618) for this
+         * config, SL_EOS_UNSUPPORTED otherwise. Without it a connector with
+         * exactly.once.support=required is refused. */
+        int (*exactly_once_support)(const sl_strmap_t *config);
 } sl_connector_plugin_t;
+
+enum { SL_EOS_UNSUPPORTED = 0, SL_EOS_SUPPORTED = 1 };
 
 #ifdef __cplusplus
 }

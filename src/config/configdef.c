@@ -1,6 +1,7 @@
 /* ConfigDef: per-key validation with Kafka's exact messages, defaults, and
  * the ConfigKeyInfo / ConfigInfos JSON the REST API returns. */
 #include "config/configdef.h"
+#include "util/redact.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -86,6 +87,13 @@ void sl_config_error_add(sl_config_errors_t *errs, const char *key,
         va_end(ap);
         if (len < 0)
                 return;
+        /* a message echoing a resolved secret shows its placeholder */
+        if (sl_redact_active()) {
+                char *masked = sl_redact_dup(msg);
+                free(msg);
+                if (!(msg = masked))
+                        return;
+        }
         /* a connector's cross-field error may not belong to one key */
         k = errs_find_or_add(errs, key ? key : "");
         if (!k || !(msgs = realloc(k->msgs, (k->n + 1) * sizeof(*msgs)))) {
@@ -473,9 +481,31 @@ static int check_value(const sl_config_def_t *def, const char *value,
         return 0;
 }
 
+/* Kafka prints a Password as "[hidden]" in "Invalid value ..." too; a
+ * validator's reason may quote it as well. */
+static void hide_password(const char *value, char *errstr, size_t errstr_size)
+{
+        size_t vl = strlen(value), o = 0;
+        char out[MSG_MAX + 256];
+        const char *p, *at;
+
+        if (!errstr || vl == 0)
+                return;
+        for (p = errstr; (at = strstr(p, value)) && o < sizeof(out); p = at + vl)
+                o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s[hidden]",
+                                      (int)(at - p), p);
+        if (p == errstr)
+                return;
+        if (o < sizeof(out))
+                snprintf(out + o, sizeof(out) - o, "%s", p);
+        snprintf(errstr, errstr_size, "%s", out);
+}
+
 int sl_configdef_check(const sl_config_def_t *def, const char *value,
                        char *errstr, size_t errstr_size)
 {
+        int r;
+
         if (!value) {
                 if (def->flags & SL_CFG_REQUIRED)
                         return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
@@ -486,7 +516,10 @@ int sl_configdef_check(const sl_config_def_t *def, const char *value,
                 if (!value)
                         return 0;
         }
-        return check_value(def, value, errstr, errstr_size);
+        r = check_value(def, value, errstr, errstr_size);
+        if (r < 0 && def->type == SL_CFG_PASSWORD)
+                hide_password(value, errstr, errstr_size);
+        return r;
 }
 
 void sl_configdef_validate(const sl_configdef_set_t *s,

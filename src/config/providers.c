@@ -1,17 +1,41 @@
 /* Config providers: ${provider:[path:]key} placeholders resolved the way
- * Kafka's ConfigTransformer does, with the env and file providers built in. */
+ * Kafka's ConfigTransformer does, with the env, file and directory
+ * providers built in and restricted like Kafka's (allowed.paths, KIP-993;
+ * allowlist.pattern, KIP-887). Every substituted value is registered for
+ * masking (util/redact.h), so it never shows in logs or error messages. */
 #include "config/props.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-typedef enum { PROV_ENV, PROV_FILE } prov_kind_t;
+#include "util/path.h"
+#include "util/redact.h"
+
+/* A directory provider's file is a secret, not a data set. */
+#define DIR_FILE_MAX ((size_t)1 << 20)
+
+typedef enum { PROV_ENV, PROV_FILE, PROV_DIR } prov_kind_t;
 
 typedef struct prov {
         char *name;
         prov_kind_t kind;
+        sl_allowed_paths_t *allowed; /* file, dir: NULL = every path */
+        bool has_allowlist;          /* env: allowlist.pattern given */
+        regex_t allowlist;
+        char *allowlist_text;
 } prov_t;
+
+/* Java's Pattern.matches() through the transform module's translation when
+ * it is linked in (always in sluice); a unit test of the config module
+ * alone gets POSIX extended syntax, which common patterns share. */
+int sl_java_regex_compile(regex_t *re, const char *pattern, char *errstr,
+                          size_t errstr_size) __attribute__((weak));
 
 struct sl_providers {
         prov_t *v;
@@ -91,6 +115,11 @@ static int kind_of_class(const char *cls, prov_kind_t *kind)
                  PROV_ENV},
                 {"EnvVarConfigProvider", PROV_ENV},
                 {"env", PROV_ENV},
+                {"org.apache.kafka.common.config.provider."
+                 "DirectoryConfigProvider",
+                 PROV_DIR},
+                {"DirectoryConfigProvider", PROV_DIR},
+                {"dir", PROV_DIR},
         };
         for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
                 if (!strcmp(cls, classes[i].cls)) {
@@ -101,18 +130,83 @@ static int kind_of_class(const char *cls, prov_kind_t *kind)
         return SL_ERR_CONFIG;
 }
 
+static int compile_allowlist(prov_t *pv, const char *pattern, const char *key,
+                             char *errstr, size_t errstr_size)
+{
+        char msg[256] = "";
+        char *anchored = NULL;
+        int rc;
+
+        if (sl_java_regex_compile) {
+                rc = sl_java_regex_compile(&pv->allowlist, pattern, msg,
+                                           sizeof(msg));
+        } else {
+                rc = asprintf(&anchored, "^(%s)$", pattern) < 0
+                             ? SL_ERR_NOMEM
+                             : regcomp(&pv->allowlist, anchored,
+                                       REG_EXTENDED | REG_NOSUB);
+                if (rc > 0)
+                        regerror(rc, &pv->allowlist, msg, sizeof(msg));
+                free(anchored);
+        }
+        if (rc != 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "Invalid value %s for configuration %s: %s",
+                                 pattern, key, msg);
+        pv->has_allowlist = true;
+        if (!(pv->allowlist_text = strdup(pattern)))
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
+                                 "out of memory");
+        return 0;
+}
+
+/* The provider's own settings, config.providers.<name>.param.<param>. */
+static int configure(prov_t *pv, const sl_strmap_t *wc, char *errstr,
+                     size_t errstr_size)
+{
+        char key[600];
+        const char *v;
+
+        if (pv->kind == PROV_ENV) {
+                snprintf(key, sizeof(key),
+                         "config.providers.%s.param.allowlist.pattern",
+                         pv->name);
+                v = wc ? sl_strmap_get(wc, key) : NULL;
+                return v ? compile_allowlist(pv, v, key, errstr, errstr_size)
+                         : 0;
+        }
+        snprintf(key, sizeof(key), "config.providers.%s.param.allowed.paths",
+                 pv->name);
+        v = wc ? sl_strmap_get(wc, key) : NULL;
+        return sl_allowed_paths_new(v, key, &pv->allowed, errstr,
+                                    errstr_size);
+}
+
+static void prov_clear(prov_t *pv)
+{
+        free(pv->name);
+        sl_allowed_paths_destroy(pv->allowed);
+        if (pv->has_allowlist)
+                regfree(&pv->allowlist);
+        free(pv->allowlist_text);
+}
+
 static int add_provider(sl_providers_t *p, const char *name, size_t len,
-                        prov_kind_t kind)
+                        prov_kind_t kind, const sl_strmap_t *wc, char *errstr,
+                        size_t errstr_size)
 {
         prov_t *v = realloc(p->v, (p->n + 1) * sizeof(*v));
         if (!v)
-                return SL_ERR_NOMEM;
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
+                                 "out of memory");
         p->v = v;
-        if (!(v[p->n].name = strndup(name, len)))
-                return SL_ERR_NOMEM;
+        memset(&v[p->n], 0, sizeof(v[p->n]));
         v[p->n].kind = kind;
-        p->n++;
-        return 0;
+        /* counted before configuring, so a failure frees what was set */
+        if (!(v[p->n++].name = strndup(name, len)))
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
+                                 "out of memory");
+        return configure(&v[p->n - 1], wc, errstr, errstr_size);
 }
 
 static const prov_t *find_provider(const sl_providers_t *p, const char *name,
@@ -162,11 +256,12 @@ static int parse_config_providers(sl_providers_t *p, const char *list,
                                 errstr, errstr_size, SL_ERR_CONFIG,
                                 "Invalid value %s for configuration %s: "
                                 "unsupported config provider class (use "
-                                "FileConfigProvider or EnvVarConfigProvider)",
+                                "FileConfigProvider, EnvVarConfigProvider or "
+                                "DirectoryConfigProvider)",
                                 cls, key);
-                if ((r = add_provider(p, b, (size_t)(e - b), kind)) < 0)
-                        return sl_seterr(errstr, errstr_size, r,
-                                         "out of memory");
+                if ((r = add_provider(p, b, (size_t)(e - b), kind, wc, errstr,
+                                      errstr_size)) < 0)
+                        return r;
         }
         return 0;
 }
@@ -188,11 +283,11 @@ sl_providers_t *sl_providers_new(const sl_strmap_t *worker_config,
                 r = parse_config_providers(p, list, worker_config, errstr,
                                            errstr_size);
         } else {
-                r = add_provider(p, "env", 3, PROV_ENV);
+                r = add_provider(p, "env", 3, PROV_ENV, worker_config, errstr,
+                                 errstr_size);
                 if (r == 0)
-                        r = add_provider(p, "file", 4, PROV_FILE);
-                if (r < 0)
-                        sl_seterr(errstr, errstr_size, r, "out of memory");
+                        r = add_provider(p, "file", 4, PROV_FILE,
+                                         worker_config, errstr, errstr_size);
         }
         if (r < 0) {
                 sl_providers_destroy(p);
@@ -206,7 +301,7 @@ void sl_providers_destroy(sl_providers_t *p)
         if (!p)
                 return;
         for (size_t i = 0; i < p->n; i++)
-                free(p->v[i].name);
+                prov_clear(&p->v[i]);
         free(p->v);
         free(p);
 }
@@ -229,14 +324,50 @@ static void file_cache_free(file_cache_t *fc)
         free(fc->maps);
 }
 
-static int file_cache_get(file_cache_t *fc, const char *pname,
+/* Reads a whole regular file opened under the provider's allowed
+ * paths into b (at most max bytes). 0, or an error with "path: reason". */
+static int read_confined(const prov_t *pv, const char *path, size_t max,
+                         sl_buf_t *b, char *errstr, size_t errstr_size)
+{
+        char msg[512], chunk[8192];
+        struct stat st;
+        ssize_t n;
+        int fd = sl_allowed_paths_open(pv->allowed, path, O_RDONLY, 0, msg,
+                                       sizeof(msg));
+
+        if (fd < 0)
+                return sl_seterr(errstr, errstr_size, fd, "%s", msg);
+        if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+                close(fd);
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "not a regular file");
+        }
+        while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || b->len + (size_t)n > max ||
+                    sl_buf_append(b, chunk, (size_t)n) < 0) {
+                        int err = n < 0 ? errno : 0;
+                        close(fd);
+                        return sl_seterr(errstr, errstr_size, SL_ERR_IO, "%s",
+                                         err ? strerror(err)
+                                             : "too large or out of memory");
+                }
+        }
+        close(fd);
+        return 0;
+}
+
+static int file_cache_get(file_cache_t *fc, const prov_t *pv,
                           const char *path, const char *key,
                           const sl_strmap_t **mp,
                           char *errstr, size_t errstr_size)
 {
+        const char *pname = pv->name;
         char msg[512];
         char **paths;
         sl_strmap_t **maps, *m;
+        sl_buf_t text = SL_BUF_INIT;
         int r;
 
         for (size_t i = 0; i < fc->n; i++) {
@@ -248,12 +379,17 @@ static int file_cache_get(file_cache_t *fc, const char *pname,
         if (!(m = sl_strmap_new()))
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
                                  "out of memory");
-        if ((r = sl_props_load(path, m, msg, sizeof(msg))) < 0) {
+        r = read_confined(pv, path, SIZE_MAX / 2, &text, msg, sizeof(msg));
+        if (r == 0)
+                r = sl_props_parse(text.data ? text.data : "", text.len, m,
+                                   msg, sizeof(msg));
+        sl_buf_free(&text);
+        if (r < 0) {
                 sl_strmap_destroy(m);
                 return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
                                  "Config provider %s: cannot read key "
-                                 "\"%s\" from file %s",
-                                 pname, key, msg);
+                                 "\"%s\" from file %s: %s",
+                                 pname, key, path, msg);
         }
         paths = realloc(fc->paths, (fc->n + 1) * sizeof(*paths));
         if (paths)
@@ -271,9 +407,41 @@ static int file_cache_get(file_cache_t *fc, const char *pname,
         return 0;
 }
 
-/* The replacement text for one placeholder of an enabled provider. */
+/* DirectoryConfigProvider: ${dir:/path/to/dir:name} is the content of
+ * the regular file name directly in that directory (Kafka reads neither
+ * subdirectories nor hidden files). */
+static int dir_lookup(const prov_t *pv, const char *dir, const char *key,
+                      sl_buf_t *out, char *errstr, size_t errstr_size)
+{
+        char msg[512];
+        char *path = NULL;
+        int r;
+
+        if (!*key || *key == '.' || strchr(key, '/'))
+                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                 "Config provider %s: invalid file name "
+                                 "\"%s\" (a file directly in the "
+                                 "directory, not hidden)",
+                                 pv->name, key);
+        if (asprintf(&path, "%s/%s", dir, key) < 0)
+                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
+                                 "out of memory");
+        sl_buf_reset(out);
+        r = read_confined(pv, path, DIR_FILE_MAX, out, msg, sizeof(msg));
+        if (r < 0)
+                sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                          "Config provider %s: cannot read \"%s\" in "
+                          "directory %s: %s",
+                          pv->name, key, dir, msg);
+        free(path);
+        return r < 0 ? SL_ERR_CONFIG : 0;
+}
+
+/* The replacement text for one placeholder of an enabled provider; dirbuf
+ * holds a directory provider's file. */
 static int lookup(const prov_t *pv, const placeholder_t *ph, file_cache_t *fc,
-                  const char **outp, char *errstr, size_t errstr_size)
+                  sl_buf_t *dirbuf, const char **outp, char *errstr,
+                  size_t errstr_size)
 {
         char *key = strndup(ph->key, ph->key_len);
         char *path = ph->path ? strndup(ph->path, ph->path_len) : NULL;
@@ -289,17 +457,33 @@ static int lookup(const prov_t *pv, const placeholder_t *ph, file_cache_t *fc,
                                       "Config provider %s: path is not "
                                       "supported, invalid value '%s'",
                                       pv->name, path);
+                else if (pv->has_allowlist &&
+                         regexec(&pv->allowlist, key, 0, NULL, 0) != 0)
+                        r = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                      "Config provider %s: environment "
+                                      "variable \"%s\" does not match "
+                                      "allowlist.pattern %s",
+                                      pv->name, key, pv->allowlist_text);
                 else if (!(*outp = getenv(key)))
                         r = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
                                       "Config provider %s: environment "
                                       "variable \"%s\" is not set",
                                       pv->name, key);
+        } else if (pv->kind == PROV_DIR) {
+                if (!path || !*path)
+                        r = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                      "Config provider %s: no directory given "
+                                      "for \"%s\" (use ${%s:/path/dir:%s})",
+                                      pv->name, key, pv->name, key);
+                else if ((r = dir_lookup(pv, path, key, dirbuf, errstr,
+                                         errstr_size)) == 0)
+                        *outp = dirbuf->data ? dirbuf->data : "";
         } else if (!path || !*path) {
                 r = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
                               "Config provider %s: no file path given for "
                               "key \"%s\" (use ${%s:/path/file.properties:%s})",
                               pv->name, key, pv->name, key);
-        } else if ((r = file_cache_get(fc, pv->name, path, key, &m, errstr,
+        } else if ((r = file_cache_get(fc, pv, path, key, &m, errstr,
                                        errstr_size)) == 0) {
                 if (!(*outp = sl_strmap_get(m, key)))
                         r = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
@@ -312,30 +496,55 @@ static int lookup(const prov_t *pv, const placeholder_t *ph, file_cache_t *fc,
         return r;
 }
 
+/* Logs and messages show the placeholder wherever its value would be. */
+static void mask(const char *rep, const char *v, const placeholder_t *ph)
+{
+        char *shown = strndup(v + ph->start, ph->end - ph->start);
+        const char *b = rep, *e = rep + strlen(rep);
+
+        /* out of memory: masked all the same */
+        sl_redact_add(rep, strlen(rep), shown ? shown : "[hidden]");
+        /* a file's content usually ends with a newline that a message
+         * quoting the value would not show */
+        while (b < e && strchr(" \t\r\n", *b))
+                b++;
+        while (e > b && strchr(" \t\r\n", e[-1]))
+                e--;
+        if ((size_t)(e - b) != strlen(rep))
+                sl_redact_add(b, (size_t)(e - b), shown ? shown : "[hidden]");
+        free(shown);
+}
+
 static int resolve_value(const sl_providers_t *p, const char *v,
                          file_cache_t *fc, sl_buf_t *out, char *errstr,
                          size_t errstr_size)
 {
         size_t len = strlen(v), pos = 0, done = 0;
+        sl_buf_t dirbuf = SL_BUF_INIT;
         placeholder_t ph;
-        int r;
+        int r = 0;
 
         sl_buf_reset(out);
-        while (next_placeholder(v, len, pos, &ph)) {
+        while (r == 0 && next_placeholder(v, len, pos, &ph)) {
                 const prov_t *pv = find_provider(p, ph.prov, ph.prov_len);
                 const char *rep = NULL;
 
                 pos = ph.end;
                 if (!pv) /* not enabled: left as written */
                         continue;
-                if ((r = lookup(pv, &ph, fc, &rep, errstr, errstr_size)) < 0)
-                        return r;
+                if ((r = lookup(pv, &ph, fc, &dirbuf, &rep, errstr,
+                                errstr_size)) < 0)
+                        break;
+                mask(rep, v, &ph);
                 if (sl_buf_append(out, v + done, ph.start - done) < 0 ||
                     sl_buf_puts(out, rep) < 0)
-                        return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
-                                         "out of memory");
+                        r = sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
+                                      "out of memory");
                 done = ph.end;
         }
+        sl_buf_free(&dirbuf);
+        if (r < 0)
+                return r;
         if (sl_buf_append(out, v + done, len - done) < 0)
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
                                  "out of memory");

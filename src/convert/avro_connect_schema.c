@@ -74,6 +74,18 @@ int sl_avro_def_names(tctx_t *c, const sl_json_t *def, const char *ns,
                 free(*spacep);
                 return SL_ERR_NOMEM;
         }
+        /* libavro_parse shows libavro a NUL as a blank, and the name here
+         * would end at it: the two would name different types */
+        const sl_json_t *nn = sl_json_object_get(def, "name");
+        if (memchr(nn->u.str.ptr, '\0', nn->u.str.len) ||
+            (nsn && nsn->type == SL_JSON_STRING &&
+             memchr(nsn->u.str.ptr, '\0', nsn->u.str.len))) {
+                TERR(c, "Illegal character in: %s", *fullp);
+                free(*fullp);
+                free(*spacep);
+                *fullp = *spacep = NULL;
+                return SL_ERR_CONVERT;
+        }
         return 0;
 }
 

@@ -636,8 +636,19 @@ static int vto_inner(vctx_t *c, const sl_json_t *cs, avro_value_t *src,
                 break;
         }
         case AVRO_INT32: {
+                const char *t = sl_conv_schema_type(cs);
                 int32_t i;
                 rc = avro_value_get_int(src, &i);
+                /* an Avro int under connect.type int8/int16 may not fit:
+                 * refused as JsonConverter refuses it, not wrapped */
+                if (rc == 0 &&
+                    ((sl_conv_type_is(t, "int8") &&
+                      (i < INT8_MIN || i > INT8_MAX)) ||
+                     (sl_conv_type_is(t, "int16") &&
+                      (i < INT16_MIN || i > INT16_MAX))))
+                        return VERR(c, "Invalid value for %s field: %" PRId32
+                                       " is out of range",
+                                    sl_conv_type_upper(t), i);
                 *out = rc ? NULL : sl_json_int(i);
                 break;
         }

@@ -92,7 +92,8 @@ static int bigint_digits(const unsigned char *b, size_t n, bool *neg,
         }
         /* Repeated division by 1e9: chunks come out least significant
          * first, so collect them and print in reverse. */
-        size_t nchunks = 0, cap = n / 4 + 2;
+        /* log2(1e9) > 29: at most 8n/29 + 1 chunks */
+        size_t nchunks = 0, cap = n * 8 / 29 + 2;
         uint32_t *chunks = malloc(cap * sizeof(*chunks));
         if (!chunks) {
                 free(mag);

@@ -5,6 +5,7 @@
 
 #include "config/configdef.h"
 #include "distributed/dist_int.h"
+#include "rest/rest_client.h"
 
 #define LOGGER "dist"
 
@@ -70,6 +71,7 @@ static void dist_free(sl_dist_t *d) {
         sl_klog_destroy(d->offset_log);
         sl_member_destroy(d->member);
         sl_strmap_destroy(d->client_conf);
+        sl_rest_client_destroy(d->rest_client);
         sl_json_free(d->pending_tasks);
         sl_json_free(d->joins);
         sl_json_free(d->assignment);
@@ -108,6 +110,11 @@ int sl_herder_start_distributed(sl_herder_t *h, char *errstr, size_t errstr_size
         pthread_mutex_init(&d->write_lock, NULL);
         pthread_mutex_init(&d->status_lock, NULL);
         atomic_init(&d->stopping, false);
+        d->rest_client = sl_rest_client_new(cfg, errstr, errstr_size);
+        if (!d->rest_client) {
+                rc = SL_ERR_CONFIG;
+                goto fail;
+        }
         if (sl_config_long(cfg, "scheduled.rebalance.max.delay.ms", 0) != 0)
                 sl_warn(LOGGER, "scheduled.rebalance.max.delay.ms is not supported: the work of "
                                 "a departed worker moves at once");

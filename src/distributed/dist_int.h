@@ -31,6 +31,7 @@ typedef struct sl_dist {
         sl_herder_t *h;
         sl_worker_t *w;
         sl_strmap_t *client_conf;
+        struct sl_rest_client *rest_client; /* forwarding to other workers */
         const char *group_id, *config_topic, *offset_topic, *status_topic;
         int offset_partitions;
         sl_klog_t *config_log, *offset_log, *status_log;
@@ -60,6 +61,12 @@ typedef struct sl_dist {
         local_conn_t *lconns;
         local_task_t *ltasks;
 } sl_dist_t;
+
+/* dist_fence.c: with exactly-once source support, fence the transactional
+ * producers of task ids >= new_count a source connector had before its new
+ * task configs are written (KIP-618). 0 or an error with errstr. */
+int sl_dist_fence_dropped_tasks(sl_dist_t *d, const char *name, int new_count, char *errstr,
+                                size_t errstr_size);
 
 /* dist_store.c: applying internal topic records */
 void sl_dist_on_config(void *opaque, const char *key, size_t key_len, const char *value,

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "distributed/dist_int.h"
-#include "util/http_client.h"
+#include "rest/rest_client.h"
 
 #define LOGGER "herder"
 #define MSG_NO_LEADER                                                                   \
@@ -38,7 +38,7 @@ static const char *leader_of(sl_dist_t *d, const char **url) {
         return d->assignment ? sl_json_object_get_str(d->assignment, "leader") : NULL;
 }
 
-static void send_to(const char *url, const char *method, const char *path,
+static void send_to(sl_dist_t *d, const char *url, const char *method, const char *path,
                     const sl_json_t *body, sl_reply_t *r) {
         sl_http_response_t resp = {0};
         char err[512], *text = body ? sl_json_to_string(body) : NULL;
@@ -46,8 +46,9 @@ static void send_to(const char *url, const char *method, const char *path,
 
         if (asprintf(&full, "%s%cforward=false", path, strchr(path, '?') ? '&' : '?') < 0)
                 full = NULL;
-        if (!full || sl_http_request(url, method, full, NULL, text, text ? strlen(text) : 0,
-                                     FORWARD_TIMEOUT_MS, &resp, err, sizeof(err)) != 0) {
+        if (!full || sl_rest_client_request(d->rest_client, url, method, full, r->authorization,
+                                            text, text ? strlen(text) : 0, FORWARD_TIMEOUT_MS,
+                                            &resp, err, sizeof(err)) != 0) {
                 sl_warn(LOGGER, "Forwarding %s %s to %s failed: %s", method, path, url, err);
                 sl_reply_error(r, 409, MSG_CONFLICT);
                 goto out;
@@ -91,7 +92,7 @@ bool sl_dist_forward(sl_herder_t *h, const char *method, const char *path_fmt,
         else if (!leader || !lurl)
                 sl_reply_error(r, 409, MSG_NO_LEADER);
         else if (asprintf(&path, path_fmt, enc ? enc : "") >= 0)
-                send_to(lurl, method, path, body, r);
+                send_to(d, lurl, method, path, body, r);
         else
                 sl_reply_error(r, 500, "Out of memory");
 done:
@@ -456,7 +457,7 @@ void sl_dist_task_restart(sl_herder_t *h, const char *name, int task, sl_reply_t
                 enc = pct_encode(name);
                 snprintf(path, sizeof(path), "/tasks/%d/restart", task);
                 if (asprintf(&full, "/connectors/%s%s", enc, path) >= 0)
-                        send_to(ourl, "POST", full, NULL, r);
+                        send_to(d, ourl, "POST", full, NULL, r);
                 free(full);
                 free(enc);
         }

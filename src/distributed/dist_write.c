@@ -4,6 +4,7 @@
 
 #include "distributed/dist_int.h"
 #include "distributed/member.h"
+#include "util/redact.h"
 
 #define LOGGER "config-log"
 
@@ -38,7 +39,8 @@ int sl_dist_write_tasks(sl_dist_t *d, const char *name, const sl_json_t *configs
                         size_t errstr_size) {
         char key[1024];
         sl_json_t *v;
-        int rc = 0;
+        int rc = sl_dist_fence_dropped_tasks(d, name, (int)configs->u.arr.len, errstr,
+                                             errstr_size);
 
         for (size_t i = 0; rc == 0 && i < configs->u.arr.len; i++) {
                 v = sl_json_object();
@@ -69,7 +71,10 @@ void sl_dist_put_status(sl_dist_t *d, const char *key, const char *state, const 
         if (state) {
                 sl_json_t *o = sl_json_object();
                 sl_json_object_set(o, "state", sl_json_string(state));
-                sl_json_object_set(o, "trace", trace ? sl_json_string(trace) : sl_json_null());
+                /* every worker's REST shows this trace: no secret in it */
+                char *masked = trace ? sl_redact_dup(trace) : NULL;
+                sl_json_object_set(o, "trace", masked ? sl_json_string(masked) : sl_json_null());
+                free(masked);
                 sl_json_object_set(o, "worker_id", sl_json_string(sl_worker_id(d->w)));
                 sl_json_object_set(o, "generation",
                                    sl_json_int(d->member ? sl_member_generation(d->member) : -1));

@@ -442,8 +442,11 @@ sl_klog_t *sl_klog_new(const char *topic, const sl_strmap_t *client_conf,
         /* The mock broker never wakes a waiting fetch: a long wait would
          * delay every read_to_end by that much. */
         static const char *const cdefaults[] = {"fetch.wait.max.ms", "10", NULL};
+        /* read_committed: exactly-once source tasks write offsets inside
+         * their transactions; an aborted one's must never be applied */
         static const char *const cforced[] = {"enable.auto.commit", "false",
-                                              "auto.offset.reset", "earliest", NULL};
+                                              "auto.offset.reset", "earliest",
+                                              "isolation.level", "read_committed", NULL};
         static atomic_int seq;
         char id[256], group[512];
         pthread_condattr_t ca;

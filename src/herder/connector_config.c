@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "convert/converter.h"
+#include "util/redact.h"
 #include "worker/plugins.h"
 
 #define G_COMMON "Common"
@@ -160,11 +161,20 @@ static const sl_config_def_t source_defs[] = {
         {.name = "exactly.once.support", .type = SL_CFG_STRING, .default_value = "requested",
          .valid_values = eos_values, .importance = SL_CFG_MEDIUM, .group = G_EOS, .order = 1,
          .width = SL_CFG_WIDTH_SHORT, .display_name = "Exactly once support",
-         .documentation = "required is refused: exactly-once source support is not available"},
+         .documentation = "Whether exactly-once delivery is required (the connector is "
+                          "refused unless the worker has exactly.once.source.support=enabled "
+                          "and the connector supports it) or only requested."},
         {.name = "transaction.boundary", .type = SL_CFG_STRING, .default_value = "poll",
          .valid_values = boundary_values, .importance = SL_CFG_MEDIUM, .group = G_EOS,
          .order = 2, .width = SL_CFG_WIDTH_SHORT, .display_name = "Transaction Boundary",
-         .documentation = "Transaction boundaries (exactly-once mode only)."},
+         .documentation = "Exactly-once mode: poll commits a transaction per poll batch, "
+                          "interval every transaction.boundary.interval.ms; connector "
+                          "(connector-defined) is not supported by any built-in connector."},
+        {.name = "transaction.boundary.interval.ms", .type = SL_CFG_LONG, .flags = SL_CFG_MIN,
+         .min = 0, .importance = SL_CFG_LOW, .group = G_EOS, .order = 3,
+         .width = SL_CFG_WIDTH_SHORT, .display_name = "Transaction boundary interval",
+         .documentation = "With transaction.boundary=interval: how often to commit "
+                          "(default: the worker's offset.flush.interval.ms)."},
         {.name = "offsets.storage.topic", .type = SL_CFG_STRING, .validator = check_empty,
          .importance = SL_CFG_LOW, .group = G_EOS, .order = 4, .width = SL_CFG_WIDTH_LONG,
          .display_name = "Offsets topic",
@@ -265,6 +275,49 @@ static void validate_transforms(const sl_strmap_t *cfg, sl_config_errors_t *errs
         sl_xchain_destroy(sl_xchain_new(cfg, errs));
 }
 
+/* KIP-618 preflight checks, with Kafka's wording. */
+static void validate_exactly_once(sl_worker_t *w, sl_validation_t *v) {
+        const char *boundary = sl_config_str(v->resolved, "transaction.boundary");
+        bool eos = sl_worker_exactly_once(w);
+
+        if (!strcasecmp(sl_config_str(v->resolved, "exactly.once.support"), "required")) {
+                if (!eos)
+                        sl_config_error_add(v->errs, "exactly.once.support",
+                                            "This worker does not have exactly-once source "
+                                            "support enabled (exactly.once.source.support=enabled "
+                                            "on every worker of a distributed cluster); "
+                                            "standalone workers never have it");
+                else if (!v->plugin->exactly_once_support)
+                        sl_config_error_add(v->errs, "exactly.once.support",
+                                            "The connector does not implement the API required "
+                                            "for preflight validation of exactly-once source "
+                                            "support. Please consult the documentation for the "
+                                            "connector to determine whether it supports "
+                                            "exactly-once semantics, and then consider "
+                                            "reconfiguring the connector to use the value "
+                                            "'requested' for this property");
+                else if (v->plugin->exactly_once_support(v->resolved) != SL_EOS_SUPPORTED)
+                        sl_config_error_add(v->errs, "exactly.once.support",
+                                            "The connector does not support exactly-once "
+                                            "semantics with the provided configuration");
+        }
+        if (eos && boundary && !strcasecmp(boundary, "connector"))
+                sl_config_error_add(v->errs, "transaction.boundary",
+                                    "The connector does not support connector-defined "
+                                    "transaction boundaries with the given configuration");
+}
+
+/* PASSWORD values are "[hidden]" in every log line and message from now
+ * on, as Kafka's Password.toString() keeps them out of its logs. */
+static void mask_passwords(const sl_configdef_set_t *defs, const sl_strmap_t *cfg) {
+        for (size_t i = 0; i < sl_strmap_count(cfg); i++) {
+                const sl_config_def_t *d = sl_configdef_find(defs, sl_strmap_key_at(cfg, i));
+                const char *val = sl_strmap_value_at(cfg, i);
+                if (d && d->type == SL_CFG_PASSWORD && val)
+                        sl_redact_add(val, strlen(val), "[hidden]");
+        }
+}
+
 int sl_connector_validate(sl_worker_t *w, const sl_strmap_t *raw, sl_validation_t *v,
                           sl_reply_t *r) {
         const char *cls = sl_strmap_get(raw, "connector.class");
@@ -299,16 +352,15 @@ int sl_connector_validate(sl_worker_t *w, const sl_strmap_t *raw, sl_validation_
                 sl_strmap_destroy(resolved);
                 resolved = sl_strmap_dup(raw);
         }
+        mask_passwords(&v->defs, resolved);
         sl_configdef_validate(&v->defs, resolved, v->errs);
         v->resolved = sl_configdef_apply_defaults(&v->defs, resolved);
         sl_strmap_destroy(resolved);
         validate_transforms(v->resolved, v->errs);
         if (v->plugin->type == SL_CONNECTOR_SINK)
                 validate_sink_topics(v->resolved, v->errs);
-        else if (!strcasecmp(sl_config_str(v->resolved, "exactly.once.support"), "required"))
-                sl_config_error_add(v->errs, "exactly.once.support",
-                                    "This worker does not support exactly-once source "
-                                    "connectors");
+        else
+                validate_exactly_once(w, v);
         if (v->plugin->validate)
                 v->plugin->validate(v->resolved, v->errs);
         return 0;

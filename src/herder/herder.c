@@ -8,6 +8,7 @@
 
 #include "config/props.h"
 #include "herder/herder_int.h"
+#include "util/redact.h"
 
 #define LOGGER "herder"
 
@@ -55,6 +56,11 @@ static void conn_set_trace(sl_conn_t *c, const char *msg) {
         if (msg && asprintf(&c->trace, "org.apache.kafka.connect.errors.ConnectException: %s",
                             msg) < 0)
                 c->trace = NULL;
+        if (c->trace && sl_redact_active()) {
+                char *masked = sl_redact_dup(c->trace);
+                free(c->trace);
+                c->trace = masked;
+        }
         if (msg)
                 sl_error(LOGGER, "Connector %s failed: %s", c->name, msg);
 }

@@ -38,6 +38,9 @@ typedef struct sl_reply {
         /* in: the request came from another worker (?forward=false) and
          * must not be forwarded again */
         bool forwarded;
+        /* in: the request's Authorization header (not owned), sent on
+         * with a forwarded request; NULL for none */
+        const char *authorization;
 } sl_reply_t;
 
 void sl_reply_clear(sl_reply_t *r); /* frees body/message/location */

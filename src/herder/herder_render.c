@@ -4,6 +4,7 @@
 
 #include "config/props.h"
 #include "herder/herder_int.h"
+#include "util/redact.h"
 
 const char *sl_conn_type(const sl_conn_t *c) {
         if (!c->plugin)
@@ -25,7 +26,9 @@ const char *sl_conn_state(const sl_conn_t *c) {
 }
 
 /* Task configs show the raw placeholder wherever the connector config had
- * one (Kafka's reverse transform), so secrets never reach REST output. */
+ * one (Kafka's reverse transform), so secrets never reach REST output. A
+ * value the plugin derived from a secret (a URL built around a password)
+ * shows the placeholder in place of the secret. */
 sl_json_t *sl_conn_task_config(const sl_conn_t *c, int task) {
         const sl_strmap_t *tc = c->task_configs[task];
         sl_json_t *o = sl_json_object();
@@ -35,10 +38,14 @@ sl_json_t *sl_conn_task_config(const sl_conn_t *c, int task) {
                 const char *v = sl_strmap_value_at(tc, i);
                 const char *raw = sl_strmap_get(c->config, k);
                 const char *resolved = c->resolved ? sl_strmap_get(c->resolved, k) : NULL;
+                char *masked = NULL;
 
                 if (raw && sl_providers_has_placeholder(raw) && resolved && !strcmp(resolved, v))
                         v = raw;
+                else if (sl_redact_active() && (masked = sl_redact_dup(v)))
+                        v = masked;
                 sl_json_object_set(o, k, sl_json_string(v));
+                free(masked);
         }
         return o;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "herder/herder.h"
+#include "util/redact.h"
 
 void sl_reply_clear(sl_reply_t *r)
 {
@@ -43,5 +44,11 @@ int sl_reply_error(sl_reply_t *r, int status, const char *fmt, ...)
          * status reason phrase. */
         if (n >= 0)
                 r->message = msg;
+        /* REST errors echo config values (a bad value, a URL): a resolved
+         * secret in them shows as its placeholder */
+        if (r->message && sl_redact_active()) {
+                r->message = sl_redact_dup(msg);
+                free(msg);
+        }
         return status;
 }

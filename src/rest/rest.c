@@ -1,6 +1,7 @@
 /*
- * REST server lifecycle on libmicrohttpd: listener parsing, request body
- * accumulation and JSON response rendering. Routing lives in rest_routes.c.
+ * REST server lifecycle on libmicrohttpd: listener parsing, TLS and basic
+ * auth gates, request body accumulation and JSON response rendering.
+ * Routing lives in rest_routes.c.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -17,6 +18,8 @@
 #include <microhttpd.h>
 
 #include "rest/rest.h"
+#include "rest/rest_auth.h"
+#include "rest/rest_tls.h"
 
 #define REST_LOGGER "rest"
 #define REST_BODY_LIMIT ((size_t)16 << 20)
@@ -34,6 +37,9 @@ struct sl_rest {
         sl_herder_t *h;
         struct MHD_Daemon *d;
         int port;
+        bool https;
+        sl_rest_tls_t tls;    /* https: key and chain stay alive for MHD */
+        sl_rest_auth_t *auth; /* NULL: no basic auth */
         /* the other API (sl_rest_set_handler); fn is published last */
         const char *const *prefixes;
         sl_rest_handler_t *_Atomic fn;
@@ -48,6 +54,7 @@ typedef struct rest_req {
         sl_buf_t body;
         bool too_large;
         bool nomem;
+        bool unauthorized; /* answered 401; the body is drained unread */
 } rest_req_t;
 
 /* ------------------------------------------------------------ listeners */
@@ -55,6 +62,7 @@ typedef struct rest_req {
 typedef struct listener {
         struct sockaddr_storage sa;
         bool ipv6;
+        bool https;
         int port;
 } listener_t;
 
@@ -102,13 +110,14 @@ static int resolve_host(const char *host, bool bracketed, listener_t *l,
         return 0;
 }
 
-/* First entry of a Kafka Connect "listeners" list: http://host:port with
- * an optional [IPv6] host. */
+/* First entry of a Kafka Connect "listeners" list: http://host:port or
+ * https://host:port with an optional [IPv6] host. Later entries are not
+ * served (logged). */
 static int parse_listener(const char *listeners, listener_t *l, char *errstr,
                           size_t errstr_size)
 {
         char entry[512], host[256];
-        const char *p, *end, *hs, *he, *ps;
+        const char *p, *end, *hs, *he, *ps, *comma;
         size_t n, hl;
         bool bracketed = false;
         long port = 0;
@@ -118,7 +127,7 @@ static int parse_listener(const char *listeners, listener_t *l, char *errstr,
         p = listeners;
         while (*p == ' ' || *p == '\t')
                 p++;
-        end = strchr(p, ',');
+        end = comma = strchr(p, ',');
         if (!end)
                 end = p + strlen(p);
         while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
@@ -134,13 +143,21 @@ static int parse_listener(const char *listeners, listener_t *l, char *errstr,
         memcpy(entry, p, n);
         entry[n] = '\0';
 
-        if (strncasecmp(entry, "https://", 8) == 0)
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                 "HTTPS listeners are not supported yet");
-        if (strncasecmp(entry, "http://", 7) != 0)
+        l->https = strncasecmp(entry, "https://", 8) == 0;
+        if (!l->https && strncasecmp(entry, "http://", 7) != 0)
                 goto bad;
+        if (comma) {
+                const char *rest = comma + 1;
+                while (*rest == ' ' || *rest == '\t' || *rest == ',')
+                        rest++;
+                if (*rest)
+                        sl_warn(REST_LOGGER,
+                                "listeners: only the first listener (%s) is "
+                                "served; not serving %s",
+                                entry, rest);
+        }
 
-        hs = entry + 7;
+        hs = entry + (l->https ? 8 : 7);
         if (*hs == '[') {
                 bracketed = true;
                 hs++;
@@ -189,7 +206,7 @@ static int parse_listener(const char *listeners, listener_t *l, char *errstr,
 bad:
         return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
                          "Invalid REST listener '%s': expected "
-                         "http://host:port",
+                         "http://host:port or https://host:port",
                          entry);
 }
 
@@ -368,6 +385,54 @@ static enum MHD_Result respond(sl_rest_t *rest, struct MHD_Connection *conn,
         return ret == MHD_YES ? MHD_YES : MHD_NO;
 }
 
+/* ---------------------------------------------------------------- gates */
+
+static void *tls_session(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+                conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        return ci ? ci->tls_session : NULL;
+}
+
+/* Before the handshake: with ssl.client.auth=required the handshake asks
+ * for a client certificate and verifies it, so a client without a valid
+ * one fails there, as with Kafka Connect's Jetty. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        sl_rest_t *rest = cls;
+
+        (void)socket_context;
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED && rest->https)
+                sl_rest_tls_session_setup(tls_session(conn),
+                                          rest->tls.client_auth);
+}
+
+static enum MHD_Result respond_unauthorized(struct MHD_Connection *conn,
+                                            const char *method, const char *url,
+                                            rest_req_t *req)
+{
+        static const char body[] =
+                "{\"error_code\":401,\"message\":\"" SL_REST_AUTH_DENIED "\"}";
+        struct MHD_Response *mr;
+        int ret;
+
+        mr = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+                                             MHD_RESPMEM_PERSISTENT);
+        if (!mr)
+                return MHD_NO;
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json");
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                SL_REST_AUTH_CHALLENGE);
+        ret = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, mr);
+        MHD_destroy_response(mr);
+        sl_debug(REST_LOGGER, "%s %s 401 %.3f ms", method, url,
+                 elapsed_ms(&req->start));
+        return ret == MHD_YES ? MHD_YES : MHD_NO;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -378,11 +443,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 
         (void)version;
         if (!req) {
+                /* requested: a certificate sent must verify (required
+                 * ones were checked in the handshake already) */
+                if (rest->https &&
+                    !sl_rest_tls_session_ok(tls_session(conn),
+                                            rest->tls.client_auth)) {
+                        sl_debug(REST_LOGGER,
+                                 "%s %s: client certificate not trusted, "
+                                 "closing the connection",
+                                 method, url);
+                        return MHD_NO;
+                }
                 req = calloc(1, sizeof(*req));
                 if (!req)
                         return MHD_NO;
                 clock_gettime(CLOCK_MONOTONIC, &req->start);
                 sl_buf_init(&req->body);
+                req->unauthorized =
+                        rest->auth &&
+                        !sl_rest_auth_check(rest->auth,
+                                            MHD_lookup_connection_value(
+                                                    conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION));
                 *con_cls = req;
                 return MHD_YES;
         }
@@ -393,7 +475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                 /* Oversized bodies are drained rather than cut off: closing
                  * with unread input makes the kernel reset the connection
                  * and the client would never see the 413. */
-                if (!req->too_large && !req->nomem) {
+                if (!req->too_large && !req->nomem && !req->unauthorized) {
                         if (req->body.len + n > REST_BODY_LIMIT) {
                                 req->too_large = true;
                                 sl_buf_free(&req->body);
@@ -406,6 +488,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                 return MHD_YES;
         }
 
+        if (req->unauthorized)
+                return respond_unauthorized(conn, method, url, req);
         return respond(rest, conn, method, url, req);
 }
 
@@ -455,17 +539,51 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* -------------------------------------------------------------- lifecycle */
 
+static void rest_free(sl_rest_t *rest)
+{
+        sl_rest_tls_clear(&rest->tls);
+        sl_rest_auth_destroy(rest->auth);
+        pthread_mutex_destroy(&rest->log_lock);
+        free(rest);
+}
+
 sl_rest_t *sl_rest_start(sl_herder_t *h, const char *listeners, char *errstr,
                          size_t errstr_size)
 {
+        sl_strmap_t *cfg = sl_strmap_new();
+        sl_rest_t *rest;
+
+        if (!cfg || (listeners && sl_strmap_set(cfg, "listeners", listeners))) {
+                sl_strmap_destroy(cfg);
+                sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "Out of memory");
+                return NULL;
+        }
+        rest = sl_rest_start_config(h, cfg, errstr, errstr_size);
+        sl_strmap_destroy(cfg);
+        return rest;
+}
+
+sl_rest_t *sl_rest_start_config(sl_herder_t *h, const sl_strmap_t *config,
+                                char *errstr, size_t errstr_size)
+{
+        const char *listeners = sl_strmap_get(config, "listeners");
         listener_t l;
         sl_rest_t *rest;
         unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
                              MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
         const union MHD_DaemonInfo *info;
+        struct MHD_OptionItem tls_opts[4];
+        size_t nopt = 0;
 
         if (parse_listener(listeners, &l, errstr, errstr_size))
                 return NULL;
+        if (l.https && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+                sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                          "https listener '%s': this libmicrohttpd was built "
+                          "without TLS support (it needs one built with GnuTLS)",
+                          listeners);
+                return NULL;
+        }
         if (MHD_is_feature_supported(MHD_FEATURE_POLL) == MHD_YES)
                 flags |= MHD_USE_POLL; /* no FD_SETSIZE cap on sockets */
         if (l.ipv6)
@@ -477,15 +595,41 @@ sl_rest_t *sl_rest_start(sl_herder_t *h, const char *listeners, char *errstr,
                 return NULL;
         }
         rest->h = h;
+        rest->https = l.https;
         pthread_mutex_init(&rest->log_lock, NULL);
+        if (sl_rest_auth_new(config, &rest->auth, errstr, errstr_size)) {
+                rest_free(rest);
+                return NULL;
+        }
+        if (l.https) {
+                if (sl_rest_tls_load(config, true, &rest->tls, errstr,
+                                     errstr_size)) {
+                        rest_free(rest);
+                        return NULL;
+                }
+                flags |= MHD_USE_TLS;
+                tls_opts[nopt++] = (struct MHD_OptionItem){
+                        MHD_OPTION_HTTPS_MEM_KEY, 0, rest->tls.key_pem};
+                tls_opts[nopt++] = (struct MHD_OptionItem){
+                        MHD_OPTION_HTTPS_MEM_CERT, 0, rest->tls.cert_pem};
+                /* the CAs client certificates must lead to; with it MHD
+                 * asks clients for one */
+                if (rest->tls.client_auth != SL_CLIENT_AUTH_NONE)
+                        tls_opts[nopt++] = (struct MHD_OptionItem){
+                                MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                rest->tls.trust_pem};
+        }
+        tls_opts[nopt] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
         rest->d = MHD_start_daemon(
                 flags, (uint16_t)l.port, NULL, NULL, on_request, rest,
                 /* First, or MHD prints earlier messages itself. */
                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, rest,
+                MHD_OPTION_ARRAY, tls_opts,
                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&l.sa,
                 MHD_OPTION_CONNECTION_TIMEOUT, REST_CONN_TIMEOUT_S,
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, rest,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, rest,
                 MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, rest,
                 MHD_OPTION_END);
         if (!rest->d) {
@@ -496,14 +640,20 @@ sl_rest_t *sl_rest_start(sl_herder_t *h, const char *listeners, char *errstr,
                           rest->start_err[0] ? rest->start_err
                                              : "libmicrohttpd refused to "
                                                "start");
-                pthread_mutex_destroy(&rest->log_lock);
-                free(rest);
+                rest_free(rest);
                 return NULL;
         }
 
         info = MHD_get_daemon_info(rest->d, MHD_DAEMON_INFO_BIND_PORT);
         rest->port = info ? (int)info->port : l.port;
-        sl_info(REST_LOGGER, "REST server listening on port %d", rest->port);
+        sl_info(REST_LOGGER, "REST server listening on port %d (%s%s%s)",
+                rest->port, l.https ? "https" : "http",
+                l.https && rest->tls.client_auth == SL_CLIENT_AUTH_REQUIRED
+                        ? ", client certificates required"
+                : l.https && rest->tls.client_auth == SL_CLIENT_AUTH_REQUESTED
+                        ? ", client certificates requested"
+                        : "",
+                rest->auth ? ", basic auth" : "");
         return rest;
 }
 
@@ -519,6 +669,5 @@ void sl_rest_stop(sl_rest_t *r)
         /* Joins every connection thread, so in-flight herder calls finish
          * before the herder can be torn down. */
         MHD_stop_daemon(r->d);
-        pthread_mutex_destroy(&r->log_lock);
-        free(r);
+        rest_free(r);
 }

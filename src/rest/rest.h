@@ -6,12 +6,19 @@
 
 typedef struct sl_rest sl_rest_t;
 
-/* listeners: Kafka Connect syntax, a comma list of http://host:port
- * ("http://:8083" = all interfaces; port 0 = any free port). Only the
- * first listener is served. NULL and errstr on failure (bad syntax,
- * https, port in use). */
+/* listeners: Kafka Connect syntax, a comma list of http://host:port or
+ * https://host:port ("http://:8083" = all interfaces; port 0 = any free
+ * port). Only the first listener is served. NULL and errstr on failure
+ * (bad syntax, port in use, https without a keystore). */
 sl_rest_t *sl_rest_start(sl_herder_t *h, const char *listeners, char *errstr,
                          size_t errstr_size);
+/* The same from a worker config: listeners, the TLS keys of an https
+ * listener (ssl.*, see rest_tls.h) and basic auth (rest.extension.classes,
+ * java.security.auth.login.config, see rest_auth.h). Bad or unreadable key,
+ * certificate, JAAS or credentials files fail here with errstr naming the
+ * key and file. */
+sl_rest_t *sl_rest_start_config(sl_herder_t *h, const sl_strmap_t *config,
+                                char *errstr, size_t errstr_size);
 int sl_rest_port(const sl_rest_t *r); /* the bound port */
 void sl_rest_stop(sl_rest_t *r);
 

@@ -505,6 +505,9 @@ void sl_rest_dispatch(sl_herder_t *h, struct MHD_Connection *conn,
                 const qarg_t *fw = query_first(&c, "forward");
                 r->forwarded = fw && fw->val && !strcmp(fw->val, "false");
         }
+        if (conn)
+                r->authorization = MHD_lookup_connection_value(
+                        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         hit->fn(&c);
 
         for (size_t i = 0; i < c.nq; i++) {

@@ -1,7 +1,9 @@
 /* Small blocking HTTP/1.1 client: one request per connection, a deadline
  * over connect + send + receive, Content-Length / chunked / read-to-EOF
- * response bodies. Used by workers to forward REST requests. */
+ * response bodies, http or https (util/tls.c). Used by workers to forward
+ * REST requests. */
 #include "util/http_client.h"
+#include "util/tls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +29,8 @@
 /* ----------------------------------------------------------- messages */
 
 typedef struct http_ctx {
+        int fd;
+        sl_tls_conn_t *tls; /* https: everything goes through it */
         const char *method;
         const char *url; /* base_url + path, for messages */
         char *errstr;
@@ -38,7 +42,7 @@ typedef struct http_ctx {
 __attribute__((format(printf, 3, 4))) static int
 fail(const http_ctx_t *c, int err, const char *fmt, ...)
 {
-        char msg[256];
+        char msg[768];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -55,6 +59,9 @@ static int fail_step(const http_ctx_t *c, int rc, const char *what)
                             c->timeout_ms, what);
         if (rc == SL_ERR_NOMEM)
                 return fail(c, SL_ERR_NOMEM, "out of memory %s", what);
+        if (c->tls && rc == SL_ERR_IO)
+                return fail(c, SL_ERR_IO, "%s: %s", what,
+                            sl_tls_conn_error(c->tls));
         return fail(c, SL_ERR_IO, "%s: %s", what, sl_err2str(rc));
 }
 
@@ -89,6 +96,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 /* ---------------------------------------------------------------- URL */
 
 typedef struct http_url {
+        bool https;
         char host[256];      /* without IPv6 brackets, for getaddrinfo */
         char port[6];        /* decimal */
         const char *auth;    /* authority as written, for the Host header */
@@ -103,12 +111,12 @@ static int parse_url(const char *url, http_url_t *u, const char *method,
 #define BAD(...)                                                               \
         sl_seterr(errstr, errstr_size, SL_ERR_INVALID, __VA_ARGS__)
         memset(u, 0, sizeof(*u));
-        if (strncasecmp(url, "https://", 8) == 0)
-                return BAD("%s %s: https is not supported", method, url);
-        if (strncasecmp(url, "http://", 7) != 0)
-                return BAD("%s %s: invalid URL (expected http://host:port)",
+        u->https = strncasecmp(url, "https://", 8) == 0;
+        if (!u->https && strncasecmp(url, "http://", 7) != 0)
+                return BAD("%s %s: invalid URL (expected http://host:port or "
+                           "https://host:port)",
                            method, url);
-        const char *p = url + 7, *host, *host_end;
+        const char *p = url + (u->https ? 8 : 7), *host, *host_end;
         u->auth = p;
         if (*p == '[') {
                 host = ++p;
@@ -135,7 +143,7 @@ static int parse_url(const char *url, http_url_t *u, const char *method,
                 return BAD("%s %s: invalid URL (bad host)", method, url);
         memcpy(u->host, host, hlen);
         u->host[hlen] = '\0';
-        long port = 80;
+        long port = u->https ? 443 : 80;
         if (*p == ':') {
                 p++;
                 const char *ds = p;
@@ -241,9 +249,13 @@ static int build_head(sl_buf_t *b, const http_url_t *u, const char *method,
         return rc;
 }
 
-static int send_all(int fd, const char *p, size_t n, int flags,
-                    int64_t deadline)
+static int send_all(const http_ctx_t *c, const char *p, size_t n, int flags)
 {
+        int fd = c->fd;
+        int64_t deadline = c->deadline;
+
+        if (c->tls)
+                return sl_tls_conn_send(c->tls, p, n, deadline);
         while (n > 0) {
                 ssize_t w = send(fd, p, n, flags | MSG_NOSIGNAL);
                 if (w >= 0) {
@@ -325,10 +337,23 @@ static int connect_to(const http_ctx_t *c, const http_url_t *u)
 
 /* Reads what is available into b (waiting up to the deadline). *got is 0
  * at EOF. 0, SL_ERR_TIMEOUT, SL_ERR_NOMEM or -errno. */
-static int recv_some(int fd, sl_buf_t *b, int64_t deadline, size_t *got)
+static int recv_some(const http_ctx_t *c, sl_buf_t *b, size_t *got)
 {
+        int fd = c->fd;
+        int64_t deadline = c->deadline;
+
         if (sl_buf_reserve(b, HTTP_RECV_CHUNK))
                 return SL_ERR_NOMEM;
+        if (c->tls) {
+                ssize_t r = sl_tls_conn_recv(c->tls, b->data + b->len,
+                                             b->cap - b->len - 1, deadline);
+                if (r < 0)
+                        return (int)r;
+                b->len += (size_t)r;
+                b->data[b->len] = '\0';
+                *got = (size_t)r;
+                return 0;
+        }
         for (;;) {
                 ssize_t r = recv(fd, b->data + b->len, b->cap - b->len - 1, 0);
                 if (r >= 0) {
@@ -570,7 +595,7 @@ static void buf_consume(sl_buf_t *b, size_t n)
 }
 
 /* Reads the whole response from fd into resp. */
-static int read_response(const http_ctx_t *c, int fd, bool head_request,
+static int read_response(const http_ctx_t *c, bool head_request,
                          sl_http_response_t *resp)
 {
         sl_buf_t raw = SL_BUF_INIT, body = SL_BUF_INIT;
@@ -588,7 +613,7 @@ static int read_response(const http_ctx_t *c, int fd, bool head_request,
                                           HTTP_MAX_HEAD);
                                 goto out;
                         }
-                        if ((rc = recv_some(fd, &raw, c->deadline, &got))) {
+                        if ((rc = recv_some(c, &raw, &got))) {
                                 rc = fail_step(c, rc,
                                                "waiting for the response");
                                 goto out;
@@ -640,7 +665,7 @@ static int read_response(const http_ctx_t *c, int fd, bool head_request,
                                 buf_consume(&raw, used);
                         if (ch.state == CH_DONE)
                                 break;
-                        if ((rc = recv_some(fd, &raw, c->deadline, &got))) {
+                        if ((rc = recv_some(c, &raw, &got))) {
                                 rc = fail_step(c, rc, "reading the body");
                                 goto out;
                         }
@@ -663,7 +688,7 @@ static int read_response(const http_ctx_t *c, int fd, bool head_request,
                 body = raw;
                 sl_buf_init(&raw);
                 while (body.len < want) {
-                        if ((rc = recv_some(fd, &body, c->deadline, &got))) {
+                        if ((rc = recv_some(c, &body, &got))) {
                                 rc = fail_step(c, rc, "reading the body");
                                 goto out;
                         }
@@ -688,7 +713,7 @@ static int read_response(const http_ctx_t *c, int fd, bool head_request,
                                           "response body exceeds 64 MiB");
                                 goto out;
                         }
-                        if ((rc = recv_some(fd, &body, c->deadline, &got))) {
+                        if ((rc = recv_some(c, &body, &got))) {
                                 rc = fail_step(c, rc, "reading the body");
                                 goto out;
                         }
@@ -719,6 +744,18 @@ int sl_http_request(const char *base_url, const char *method, const char *path,
                     size_t body_len, int timeout_ms, sl_http_response_t *resp,
                     char *errstr, size_t errstr_size)
 {
+        return sl_http_request_tls(NULL, base_url, method, path, headers, body,
+                                   body_len, timeout_ms, resp, errstr,
+                                   errstr_size);
+}
+
+int sl_http_request_tls(const sl_tls_client_t *tls, const char *base_url,
+                        const char *method, const char *path,
+                        const char *const *headers, const char *body,
+                        size_t body_len, int timeout_ms,
+                        sl_http_response_t *resp, char *errstr,
+                        size_t errstr_size)
+{
         if (resp)
                 memset(resp, 0, sizeof(*resp));
         if (!base_url || !resp)
@@ -738,11 +775,14 @@ int sl_http_request(const char *base_url, const char *method, const char *path,
                 return rc;
 
         sl_buf_t url = SL_BUF_INIT, req = SL_BUF_INIT;
-        if (sl_buf_printf(&url, "http://%.*s%.*s%s", (int)u.auth_len, u.auth,
-                          (int)u.prefix_len, u.prefix, path))
+        sl_tls_client_t *own_tls = NULL;
+        if (sl_buf_printf(&url, "%s://%.*s%.*s%s", u.https ? "https" : "http",
+                          (int)u.auth_len, u.auth, (int)u.prefix_len, u.prefix,
+                          path))
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
                                  "%s %s: out of memory", method, base_url);
-        http_ctx_t c = {.method = method,
+        http_ctx_t c = {.fd = -1,
+                        .method = method,
                         .url = url.data,
                         .errstr = errstr,
                         .errstr_size = errstr_size,
@@ -750,7 +790,6 @@ int sl_http_request(const char *base_url, const char *method, const char *path,
                         .deadline = timeout_ms > 0 ? sl_now_ms() + timeout_ms
                                                    : -1};
         const char *bad = NULL;
-        int fd = -1;
         if (check_args(method, path, headers, body, body_len, &bad)) {
                 rc = fail(&c, SL_ERR_INVALID, "%s", bad);
                 goto out;
@@ -760,15 +799,32 @@ int sl_http_request(const char *base_url, const char *method, const char *path,
                 goto out;
         }
 
-        fd = connect_to(&c, &u);
-        if (fd < 0) {
-                rc = fd;
+        if (u.https && !tls) {
+                char terr[256];
+                tls = own_tls = sl_tls_client_new(NULL, NULL, NULL, NULL, terr,
+                                                  sizeof(terr));
+                if (!tls) {
+                        rc = fail(&c, SL_ERR_IO, "%s", terr);
+                        goto out;
+                }
+        }
+        c.fd = connect_to(&c, &u);
+        if (c.fd < 0) {
+                rc = c.fd;
                 goto out;
         }
-        rc = send_all(fd, req.data, req.len, body_len ? MSG_MORE : 0,
-                      c.deadline);
+        if (u.https) {
+                char terr[768];
+                rc = sl_tls_conn_open(tls, c.fd, u.host, c.deadline, &c.tls,
+                                      terr, sizeof(terr));
+                if (rc) {
+                        rc = fail(&c, rc, "%s", terr);
+                        goto out;
+                }
+        }
+        rc = send_all(&c, req.data, req.len, body_len ? MSG_MORE : 0);
         if (!rc && body_len)
-                rc = send_all(fd, body, body_len, 0, c.deadline);
+                rc = send_all(&c, body, body_len, 0);
         if (rc == SL_ERR_TIMEOUT) {
                 rc = fail_step(&c, rc, "sending the request");
                 goto out;
@@ -777,18 +833,20 @@ int sl_http_request(const char *base_url, const char *method, const char *path,
                 /* The server may have answered early (413, 400) and closed:
                  * prefer its response when one can be read. */
                 int send_rc = rc;
-                (void)shutdown(fd, SHUT_WR);
-                if (read_response(&c, fd, false, resp) == 0) {
+                (void)shutdown(c.fd, SHUT_WR);
+                if (read_response(&c, false, resp) == 0) {
                         rc = 0;
                         goto out;
                 }
                 rc = fail_step(&c, send_rc, "sending the request");
                 goto out;
         }
-        rc = read_response(&c, fd, strcasecmp(method, "HEAD") == 0, resp);
+        rc = read_response(&c, strcasecmp(method, "HEAD") == 0, resp);
 out:
-        if (fd >= 0)
-                close(fd);
+        sl_tls_conn_close(c.tls);
+        if (c.fd >= 0)
+                close(c.fd);
+        sl_tls_client_destroy(own_tls);
         if (rc)
                 sl_http_response_clear(resp);
         sl_buf_free(&req);

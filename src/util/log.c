@@ -2,10 +2,12 @@
  * formatted into a local buffer and emitted with one write(2), so lines
  * from concurrent threads never interleave. */
 #include "sluice/common.h"
+#include "util/redact.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,10 +87,36 @@ void sl_log(sl_log_level_t level, const char *logger, const char *fmt, ...)
         size_t room = sizeof(line) - 1;
         size_t len = (size_t)n < room ? (size_t)n : room;
         if (len < room) {
-                va_list ap;
+                va_list ap, ap2;
                 va_start(ap, fmt);
+                va_copy(ap2, ap);
                 int m = vsnprintf(line + len, room - len + 1, fmt, ap);
                 va_end(ap);
+                if (m > 0 && sl_redact_active()) {
+                        /* Secrets from config providers and PASSWORD keys
+                         * never reach the log, whatever the level or the
+                         * code that logged them. A message cut to the line
+                         * is masked whole first, so no secret is cut in
+                         * half and left readable. */
+                        char *full = NULL;
+                        sl_buf_t b = SL_BUF_INIT;
+                        if ((size_t)m > room - len && vasprintf(&full, fmt, ap2) < 0)
+                                full = NULL;
+                        if (full && sl_redact_append(&b, full, strlen(full)) == 0) {
+                                size_t k = b.len < room - len ? b.len
+                                                              : room - len;
+                                memcpy(line + len, b.data, k);
+                                line[len + k] = '\0';
+                        } else if ((size_t)m > room - len) {
+                                line[len] = '\0';
+                        } else {
+                                sl_redact_inplace(line + len, room - len + 1);
+                        }
+                        free(full);
+                        sl_buf_free(&b);
+                        m = (int)strlen(line + len);
+                }
+                va_end(ap2);
                 if (m > 0)
                         len += (size_t)m < room - len ? (size_t)m : room - len;
         }

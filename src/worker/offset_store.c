@@ -27,7 +27,7 @@ struct sl_offset_store {
         pthread_mutex_t flush_lock; /* one flush at a time keeps write order */
 };
 
-static char *make_key(const char *connector, const sl_json_t *partition) {
+char *sl_offset_store_key(const char *connector, const sl_json_t *partition) {
         sl_buf_t b = SL_BUF_INIT;
         sl_buf_putc(&b, '[');
         sl_json_write_string(&b, connector, strlen(connector));
@@ -85,7 +85,7 @@ static int load_file(sl_offset_store_t *s, char *errstr, size_t errstr_size) {
                                        "Offsets file %s: entry %zu is malformed", s->path, i);
                         break;
                 }
-                ks = make_key(key->u.arr.items[0]->u.str.ptr, key->u.arr.items[1]);
+                ks = sl_offset_store_key(key->u.arr.items[0]->u.str.ptr, key->u.arr.items[1]);
                 sl_json_object_set(s->entries, ks, sl_json_dup(val));
                 free(ks);
         }
@@ -122,7 +122,7 @@ void sl_offset_store_close(sl_offset_store_t *s) {
 
 int sl_offset_store_put(sl_offset_store_t *s, const char *connector,
                         const sl_json_t *partition, const sl_json_t *offset) {
-        char *key = make_key(connector, partition);
+        char *key = sl_offset_store_key(connector, partition);
         int rc = 0;
 
         pthread_mutex_lock(&s->lock);
@@ -140,7 +140,7 @@ int sl_offset_store_put(sl_offset_store_t *s, const char *connector,
 
 sl_json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector,
                                const sl_json_t *partition) {
-        char *key = make_key(connector, partition);
+        char *key = sl_offset_store_key(connector, partition);
         sl_json_t *v;
 
         pthread_mutex_lock(&s->lock);
@@ -320,7 +320,7 @@ void sl_offset_store_apply(sl_offset_store_t *s, const char *key, size_t key_len
                 sl_json_free(v);
                 return;
         }
-        ks = make_key(k->u.arr.items[0]->u.str.ptr, k->u.arr.items[1]);
+        ks = sl_offset_store_key(k->u.arr.items[0]->u.str.ptr, k->u.arr.items[1]);
         pthread_mutex_lock(&s->lock);
         /* a locally changed entry is newer than anything read back */
         if (!s->pending || !sl_json_object_get(s->pending, ks)) {

@@ -18,6 +18,9 @@ void sl_offset_store_close(sl_offset_store_t *s);
 /* partition/offset are JSON objects; offset NULL removes the entry. */
 int sl_offset_store_put(sl_offset_store_t *s, const char *connector,
                         const sl_json_t *partition, const sl_json_t *offset);
+/* The entry's key as the offsets topic holds it (compact JSON
+ * ["connector",{partition}]); malloc'd, NULL without memory. */
+char *sl_offset_store_key(const char *connector, const sl_json_t *partition);
 /* New copy of the stored offset, or NULL. */
 sl_json_t *sl_offset_store_get(sl_offset_store_t *s, const char *connector,
                                const sl_json_t *partition);

@@ -430,8 +430,17 @@ static const void *slice_ptr(const sl_source_batch_t *b, const slice_t *s) {
 static void fail_batch(sl_source_batch_t *b, const char *fmt, const char *detail) {
         sl_task_t *t = b->task;
         atomic_store(&b->failed, true);
-        if (!atomic_exchange(&t->delivery_failed, true))
+        if (!atomic_exchange(&t->delivery_failed, true)) {
                 snprintf(t->delivery_err, sizeof(t->delivery_err), fmt, detail);
+                /* The task fails and a restart resends everything past its
+                 * committed offset: records still queued in the producer
+                 * would be written now only to be written again then (one
+                 * rejected request duplicated up to the whole queue). What
+                 * is already sent cannot be recalled. */
+                if (t->rk)
+                        rd_kafka_purge(t->rk, RD_KAFKA_PURGE_F_QUEUE |
+                                                      RD_KAFKA_PURGE_F_NON_BLOCKING);
+        }
 }
 
 static void destroy_unproduced_headers(sl_source_batch_t *b) {
@@ -560,9 +569,15 @@ void sl_source_batch_notify(sl_source_batch_t *b) {
 
 void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         sl_source_batch_t *b = m->_private;
-        (void)rk;
-        (void)opaque;
 
+        if (!b) { /* an exactly-once task's offset record (source_txn.c) */
+                sl_task_t *t = opaque;
+                if (m->err && !atomic_exchange(&t->delivery_failed, true))
+                        snprintf(t->delivery_err, sizeof(t->delivery_err),
+                                 "Cannot write source offsets to %s: %s",
+                                 rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+                return;
+        }
         if (m->err) {
                 /* KIP-779: errors.tolerance=all skips records the producer
                  * could not send (logged, offsets still advance) */
@@ -573,7 +588,23 @@ void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
                                    .message = rd_kafka_err2str(m->err),
                                    .topic = rd_kafka_topic_name(m->rkt),
                                    .partition = m->partition};
-                if (!sl_errh_tolerates_all(t->errh) || !sl_errh_report(t->errh, &ctx))
+                char why[400], fatal[512];
+                rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, why, sizeof(why));
+
+                /* A fatal error (e.g. the idempotent producer lost its
+                 * sequence) leaves the producer unable to send anything:
+                 * tolerating it would skip every later record, so the
+                 * task fails whatever errors.tolerance says (a new
+                 * producer after a restart resends them). */
+                if (ferr) {
+                        snprintf(fatal, sizeof(fatal), "%s: %s", rd_kafka_err2str(ferr), why);
+                        fail_batch(b, "Unrecoverable exception from producer send callback: "
+                                      "Fatal error: %s", fatal);
+                }
+                /* in a transaction a lost record dooms the whole
+                 * transaction: skipping it is not possible */
+                else if (t->txn || !sl_errh_tolerates_all(t->errh) ||
+                         !sl_errh_report(t->errh, &ctx))
                         fail_batch(b, "Unrecoverable exception from producer send callback: %s",
                                    rd_kafka_err2str(m->err));
         } else if (b->track_written) {

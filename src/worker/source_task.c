@@ -102,6 +102,7 @@ int sl_source_task_open(sl_task_t *t) {
         char err[1024];
         rd_kafka_conf_t *conf = sl_worker_producer_conf(t->worker, t->connector, t->id,
                                                         t->config, err, sizeof(err));
+        bool eos = sl_worker_exactly_once(t->worker);
 
         if (!conf) {
                 sl_task_fail(t, "%s", err);
@@ -109,14 +110,26 @@ int sl_source_task_open(sl_task_t *t) {
         }
         rd_kafka_conf_set_dr_msg_cb(conf, sl_source_batch_dr_cb);
         rd_kafka_conf_set_opaque(conf, t);
+        if (eos && sl_source_txn_configure(t, conf, err, sizeof(err)) != 0) {
+                rd_kafka_conf_destroy(conf);
+                sl_task_fail(t, "%s", err);
+                return -1;
+        }
         t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
         if (!t->rk) {
                 rd_kafka_conf_destroy(conf);
                 sl_task_fail(t, "Cannot create producer: %s", err);
                 return -1;
         }
+        if (eos && sl_source_txn_open(t, err, sizeof(err)) != 0) {
+                sl_task_fail(t, "%s", err);
+                rd_kafka_destroy(t->rk);
+                t->rk = NULL;
+                return -1;
+        }
         if (t->plugin->task_start(t, t->config, &t->state, err, sizeof(err)) != 0) {
                 sl_task_fail(t, "Task failed to start: %s", err);
+                sl_source_txn_close(t);
                 rd_kafka_destroy(t->rk);
                 t->rk = NULL;
                 return -1;
@@ -126,8 +139,7 @@ int sl_source_task_open(sl_task_t *t) {
         return 0;
 }
 
-/* Poll the plugin once; returns records added, or -1 when the task failed. */
-static int poll_plugin(sl_task_t *t) {
+int sl_source_task_poll(sl_task_t *t) {
         char err[1024] = "";
         sl_source_batch_t *b = sl_source_batch_new(t, BATCH_MAX_RECORDS);
         int n;
@@ -165,6 +177,8 @@ int sl_source_task_step(void *task) {
         sl_task_t *t = task;
         int did = 0;
 
+        if (t->txn)
+                return sl_source_txn_step(t);
         if (t->finished)
                 return 0;
         did += rd_kafka_poll(t->rk, 0) > 0; /* delivery reports */
@@ -192,7 +206,7 @@ int sl_source_task_step(void *task) {
         } else {
                 atomic_store(&t->status, SL_STATE_RUNNING);
                 if (!t->pending && sl_now_ms() >= t->idle_until) {
-                        int n = poll_plugin(t);
+                        int n = sl_source_task_poll(t);
                         if (n < 0) {
                                 t->finished = true;
                                 return 1;
@@ -214,13 +228,17 @@ int sl_source_task_step(void *task) {
 void sl_source_task_close(sl_task_t *t) {
         int64_t deadline = sl_now_ms() + sl_worker_shutdown_timeout_ms(t->worker);
 
-        if (t->pending) {
-                sl_source_batch_abandon(t->pending);
-                t->pending = NULL;
+        if (t->txn) {
+                sl_source_txn_close(t);
+        } else {
+                if (t->pending) {
+                        sl_source_batch_abandon(t->pending);
+                        t->pending = NULL;
+                }
+                while (rd_kafka_outq_len(t->rk) > 0 && sl_now_ms() < deadline)
+                        rd_kafka_poll(t->rk, 20);
+                commit_offsets(t);
         }
-        while (rd_kafka_outq_len(t->rk) > 0 && sl_now_ms() < deadline)
-                rd_kafka_poll(t->rk, 20);
-        commit_offsets(t);
         if (rd_kafka_outq_len(t->rk) > 0) {
                 sl_warn(LOGGER, "%s-%d: %d records undelivered at shutdown; their offsets are "
                                 "not committed and they will be read again",

@@ -1,5 +1,6 @@
 #include "worker/task_int.h"
 #include "transform/chain.h"
+#include "util/redact.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,13 @@ void sl_task_fail(sl_task_t *t, const char *fmt, ...) {
                              "\tat %s task %d (%s)",
                      msg, t->connector, t->id, t->plugin->class_name) < 0)
                 trace = NULL;
+        /* a plugin's message may quote its config (a URL, a bad value):
+         * the status shows a resolved secret as its placeholder */
+        if (trace && sl_redact_active()) {
+                char *masked = sl_redact_dup(trace);
+                free(trace);
+                trace = masked;
+        }
         pthread_mutex_lock(&t->lock);
         free(t->trace);
         t->trace = trace;

@@ -47,6 +47,8 @@ struct sl_task_ctx {
         char convert_err[512];
         bool convert_failed;
         sink_run_t *sink;
+        /* source, exactly-once mode only (source_txn.c) */
+        struct sl_source_txn *txn;
 };
 
 /* Marks the task FAILED with a Connect-style trace. */
@@ -69,6 +71,23 @@ void sl_source_task_close(sl_task_t *t);
 int sl_sink_task_open(sl_task_t *t);
 int sl_sink_task_step(void *task);
 void sl_sink_task_close(sl_task_t *t);
+
+/* Source: poll the plugin once into a new batch (queued, and pending
+ * until produced); records added, or -1 when the task failed. */
+int sl_source_task_poll(sl_task_t *t);
+
+/* Exactly-once source tasks (source_txn.c, KIP-618): the producer is
+ * transactional and each transaction carries its batches' offsets to the
+ * offsets topic, so records and offsets commit or vanish together.
+ * configure sets the transactional.id before the producer exists; open
+ * runs init_transactions (control plane, blocking, fences an older
+ * instance of the same task); step replaces the plain step; close commits
+ * what was fully produced (bounded) or aborts. */
+int sl_source_txn_configure(sl_task_t *t, rd_kafka_conf_t *conf, char *errstr,
+                            size_t errstr_size);
+int sl_source_txn_open(sl_task_t *t, char *errstr, size_t errstr_size);
+int sl_source_txn_step(sl_task_t *t);
+void sl_source_txn_close(sl_task_t *t);
 
 /* Source batches (source_batch.c) */
 sl_source_batch_t *sl_source_batch_new(sl_task_t *t, size_t max_records);

@@ -2,9 +2,11 @@
 
 #include <librdkafka/rdkafka_mock.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config/configdef.h"
@@ -12,6 +14,9 @@
 #include "worker/worker_config.h"
 
 #define LOGGER "worker"
+
+/* The settings sl_host_config_get answers from (the last worker made). */
+static _Atomic(const sl_strmap_t *) host_config;
 
 struct sl_worker {
         sl_strmap_t *config; /* resolved */
@@ -150,6 +155,7 @@ sl_worker_t *sl_worker_new(const sl_strmap_t *raw, bool distributed, char *errst
                 goto fail;
         w->cluster_id = strdup("");
         w->worker_id = strdup("");
+        atomic_store(&host_config, w->config);
         return w;
 fail:
         sl_worker_destroy(w);
@@ -159,6 +165,8 @@ fail:
 void sl_worker_destroy(sl_worker_t *w) {
         if (!w)
                 return;
+        if (atomic_load(&host_config) == w->config)
+                atomic_store(&host_config, NULL);
         sl_shards_stop(w->shards);
         sl_committer_stop(w->committer);
         if (w->offsets)
@@ -182,6 +190,13 @@ void sl_worker_destroy(sl_worker_t *w) {
 }
 
 const sl_strmap_t *sl_worker_config(const sl_worker_t *w) { return w->config; }
+
+/* One worker per process: plugins read its settings without a handle,
+ * in validate and task_configs too, which have no task context. */
+const char *sl_host_config_get(const char *key) {
+        const sl_strmap_t *cfg = atomic_load(&host_config);
+        return cfg && key ? sl_strmap_get(cfg, key) : NULL;
+}
 sl_plugins_t *sl_worker_plugins(const sl_worker_t *w) { return w->plugins; }
 sl_shards_t *sl_worker_shards(const sl_worker_t *w) { return w->shards; }
 sl_committer_t *sl_worker_committer(const sl_worker_t *w) { return w->committer; }
@@ -192,6 +207,12 @@ bool sl_worker_embedded(const sl_worker_t *w) { return w->mock_rk != NULL; }
 const char *sl_worker_id(const sl_worker_t *w) { return w->worker_id; }
 const char *sl_worker_url(const sl_worker_t *w) { return w->url ? w->url : ""; }
 bool sl_worker_distributed(const sl_worker_t *w) { return w->distributed; }
+
+bool sl_worker_exactly_once(const sl_worker_t *w) {
+        const char *v = w->distributed ? sl_strmap_get(w->config, "exactly.once.source.support")
+                                       : NULL;
+        return v && !strcasecmp(v, "enabled");
+}
 int64_t sl_worker_flush_interval_ms(const sl_worker_t *w) { return w->flush_interval_ms; }
 int64_t sl_worker_shutdown_timeout_ms(const sl_worker_t *w) { return w->shutdown_timeout_ms; }
 
@@ -210,8 +231,14 @@ void sl_worker_set_rest_port(sl_worker_t *w, int port) {
         w->worker_id = strdup(id);
         free(w->url);
         {
+                /* the REST server serves the first listener only */
+                const char *ls = sl_strmap_get(w->config, "listeners");
                 bool v6 = strchr(host, ':') != NULL;
-                if (asprintf(&w->url, "http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "",
+                while (ls && (*ls == ' ' || *ls == '\t'))
+                        ls++;
+                if (asprintf(&w->url, "%s://%s%s%s:%d",
+                             ls && !strncasecmp(ls, "https://", 8) ? "https" : "http",
+                             v6 ? "[" : "", host, v6 ? "]" : "",
                              aport && *aport ? atoi(aport) : port) < 0)
                         w->url = NULL;
         }

@@ -19,6 +19,9 @@ typedef struct sl_worker sl_worker_t;
 sl_worker_t *sl_worker_new(const sl_strmap_t *raw, bool distributed, char *errstr,
                            size_t errstr_size);
 bool sl_worker_distributed(const sl_worker_t *w);
+/* Distributed with exactly.once.source.support=enabled (KIP-618): source
+ * tasks produce and store offsets in transactions. */
+bool sl_worker_exactly_once(const sl_worker_t *w);
 /* http://host:port other workers use to reach this one (after
  * sl_worker_set_rest_port). */
 const char *sl_worker_url(const sl_worker_t *w);

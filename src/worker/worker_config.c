@@ -5,6 +5,23 @@
 #define G_STANDALONE "Standalone"
 #define G_DISTRIBUTED "Distributed"
 
+static const char *const store_types[] = {"PEM", "JKS", "PKCS12", NULL};
+static const char *const client_auth_values[] = {"required", "requested", "none", NULL};
+
+static int check_absolute_paths(const char *name, const char *value, char *errstr,
+                                size_t errstr_size) {
+        char **items = NULL;
+        int n = sl_config_list(value, &items), r = 0;
+
+        (void)name;
+        for (int i = 0; i < n && r == 0; i++)
+                if (items[i][0] != '/')
+                        r = sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                                      "%s is not an absolute path", items[i]);
+        sl_config_list_free(items, n);
+        return r;
+}
+
 const sl_config_def_t sl_worker_config_defs[] = {
         {.name = "bootstrap.servers", .type = SL_CFG_LIST, .importance = SL_CFG_HIGH,
          .group = G_COMMON,
@@ -35,7 +52,51 @@ const sl_config_def_t sl_worker_config_defs[] = {
                           "io_uring)."},
         {.name = "listeners", .type = SL_CFG_LIST, .default_value = "http://:8083",
          .importance = SL_CFG_LOW, .group = G_REST,
-         .documentation = "REST listener, http://host:port (port 0 picks a free port)."},
+         .documentation = "REST listener, http://host:port or https://host:port (port 0 "
+                          "picks a free port). Only the first listener listed is served."},
+        /* TLS of an https listener and of requests to other workers; each key
+         * may also be given as listeners.https.<key>, which wins. */
+        {.name = "ssl.keystore.type", .type = SL_CFG_STRING, .valid_values = store_types,
+         .importance = SL_CFG_MEDIUM, .group = G_REST,
+         .documentation = "Only PEM is read (the default; Kafka's default is JKS)."},
+        {.name = "ssl.keystore.location", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
+         .group = G_REST,
+         .documentation = "PEM file holding the private key and its certificate chain."},
+        {.name = "ssl.keystore.key", .type = SL_CFG_PASSWORD, .importance = SL_CFG_HIGH,
+         .group = G_REST,
+         .documentation = "The private key as PEM text (instead of ssl.keystore.location)."},
+        {.name = "ssl.keystore.certificate.chain", .type = SL_CFG_PASSWORD,
+         .importance = SL_CFG_HIGH, .group = G_REST,
+         .documentation = "The certificate chain as PEM text, with ssl.keystore.key."},
+        {.name = "ssl.keystore.password", .type = SL_CFG_PASSWORD, .importance = SL_CFG_LOW,
+         .group = G_REST, .documentation = "Accepted; PEM keystores have none."},
+        {.name = "ssl.key.password", .type = SL_CFG_PASSWORD, .importance = SL_CFG_HIGH,
+         .group = G_REST, .documentation = "Password of an encrypted private key."},
+        {.name = "ssl.truststore.type", .type = SL_CFG_STRING, .valid_values = store_types,
+         .importance = SL_CFG_MEDIUM, .group = G_REST,
+         .documentation = "Only PEM is read (the default)."},
+        {.name = "ssl.truststore.location", .type = SL_CFG_STRING, .importance = SL_CFG_HIGH,
+         .group = G_REST,
+         .documentation = "PEM file of trusted CA certificates: verifies client certificates "
+                          "and other workers' https listeners (system CAs when unset)."},
+        {.name = "ssl.truststore.certificates", .type = SL_CFG_PASSWORD,
+         .importance = SL_CFG_HIGH, .group = G_REST,
+         .documentation = "Trusted CA certificates as PEM text."},
+        {.name = "ssl.truststore.password", .type = SL_CFG_PASSWORD, .importance = SL_CFG_LOW,
+         .group = G_REST, .documentation = "Accepted; PEM truststores have none."},
+        {.name = "ssl.client.auth", .type = SL_CFG_STRING, .default_value = "none",
+         .valid_values = client_auth_values, .importance = SL_CFG_MEDIUM, .group = G_REST,
+         .documentation = "Client certificates on the https listener: required, requested "
+                          "or none."},
+        {.name = "rest.extension.classes", .type = SL_CFG_LIST, .default_value = "",
+         .importance = SL_CFG_LOW, .group = G_REST,
+         .documentation = "BasicAuthSecurityRestExtension enables HTTP basic auth on the REST "
+                          "API (org.apache.kafka.connect.rest.basic.auth.extension.*)."},
+        {.name = "java.security.auth.login.config", .type = SL_CFG_STRING,
+         .importance = SL_CFG_MEDIUM, .group = G_REST,
+         .documentation = "JAAS file for BasicAuthSecurityRestExtension (a JVM system property "
+                          "in Kafka Connect): its KafkaConnect entry's PropertyFileLoginModule "
+                          "names the user=password file."},
         {.name = "rest.advertised.host.name", .type = SL_CFG_STRING,
          .importance = SL_CFG_LOW, .group = G_REST,
          .documentation = "Host name used in worker_id."},
@@ -46,7 +107,13 @@ const sl_config_def_t sl_worker_config_defs[] = {
          .documentation = "Directories (or .so files) holding connector plugins."},
         {.name = "config.providers", .type = SL_CFG_LIST, .importance = SL_CFG_LOW,
          .group = G_COMMON,
-         .documentation = "Config providers (env, file); both are enabled when unset."},
+         .documentation = "Config providers (env, file, dir); env and file are enabled "
+                          "when unset."},
+        {.name = "file.allowed.paths", .type = SL_CFG_LIST, .default_value = "",
+         .validator = check_absolute_paths, .importance = SL_CFG_MEDIUM, .group = G_COMMON,
+         .documentation = "Directories (absolute paths, comma-separated) the FileStream "
+                          "connectors may read and write files in; any other file, and "
+                          "stdin/stdout, is refused. Empty: no restriction."},
         {.name = "schema.registry.enable", .type = SL_CFG_BOOLEAN, .default_value = "true",
          .importance = SL_CFG_LOW, .group = G_REST,
          .documentation = "Serve a Confluent Schema Registry compatible API (Avro) on the "
@@ -70,6 +137,8 @@ const sl_config_def_t sl_worker_standalone_defs[] = {
 /* DistributedConfig. session.timeout.ms and heartbeat.interval.ms drive the
  * membership group; its members are spread over offset.storage.partitions,
  * which therefore caps the cluster size. */
+static const char *const eos_support_values[] = {"disabled", "preparing", "enabled", NULL};
+
 const sl_config_def_t sl_worker_distributed_defs[] = {
         {.name = "group.id", .type = SL_CFG_STRING, .flags = SL_CFG_REQUIRED | SL_CFG_NONEMPTY,
          .importance = SL_CFG_HIGH, .group = G_DISTRIBUTED,
@@ -123,6 +192,13 @@ const sl_config_def_t sl_worker_distributed_defs[] = {
          .documentation = "How long the work of a departed worker stays unassigned waiting "
                           "for it to return (Kafka Connect defaults to 300000; sluice to 0, "
                           "moving it at once)."},
+        {.name = "exactly.once.source.support", .type = SL_CFG_STRING,
+         .default_value = "disabled", .valid_values = eos_support_values,
+         .importance = SL_CFG_HIGH, .group = G_DISTRIBUTED,
+         .documentation = "KIP-618: enabled gives every source task a transactional producer "
+                          "(transactional.id <group.id>-<connector>-<task>) that writes its "
+                          "records and their offsets in one transaction; preparing is "
+                          "accepted for rolling upgrades and behaves as disabled."},
         {.name = "connect.protocol", .type = SL_CFG_STRING, .default_value = "compatible",
          .importance = SL_CFG_LOW, .group = G_DISTRIBUTED,
          .documentation = "Accepted for compatibility; sluice always rebalances "

@@ -460,7 +460,7 @@ def mock_broker(tmp_path):
 
 class Worker:
     def __init__(self, factory, props, connector_files, env, index,
-                 mode="standalone"):
+                 mode="standalone", client=None):
         self.factory = factory
         self.mode = mode
         self.props = dict(props)
@@ -473,8 +473,16 @@ class Worker:
         listener = self.props["listeners"].split(",")[0].strip()
         host_port = listener.split("://", 1)[1]
         host, port = host_port.rsplit(":", 1)
-        self.url = f"http://{host or '127.0.0.1'}:{port}"
+        scheme = listener.split("://", 1)[0].lower()
+        self.url = f"{scheme}://{host or '127.0.0.1'}:{port}"
         self.session = requests.Session()
+        # requests.Session attributes: auth, verify (CA file), cert
+        self.client = dict(client or {})
+        for k, v in self.client.items():
+            setattr(self.session, k, v)
+        if "verify" in self.client:
+            # REQUESTS_CA_BUNDLE would otherwise override session.verify
+            self.session.trust_env = False
         self._logf = open(self.log_path, "wb")
         penv = dict(os.environ)
         penv.update(env or {})
@@ -557,6 +565,7 @@ class Worker:
         if self.alive():
             self.stop()
         kw.setdefault("mode", self.mode)
+        kw.setdefault("client", self.client)
         return self.factory.start(self._user_props, self.connector_files,
                                   env=self.env, **kw)
 
@@ -657,11 +666,14 @@ class WorkerFactory:
         }
 
     def start(self, worker_props=None, connector_files=(), env=None,
-              wait=True, health_timeout=None, mode="standalone"):
+              wait=True, health_timeout=None, mode="standalone", client=None,
+              scheme="http"):
         """Start `sluice standalone worker.properties [files...]`, or with
         mode="distributed" `sluice distributed worker.properties`.
         worker_props override the defaults; a None value removes a key.
-        listeners defaults to http://127.0.0.1:<free port>. health_timeout
+        listeners defaults to <scheme>://127.0.0.1:<free port>; client sets
+        attributes of the Worker's requests.Session (auth, verify, cert),
+        e.g. for an https listener with basic auth. health_timeout
         defaults to 20 s (standalone) / 60 s (distributed: /health may wait
         for the group join)."""
         _require(SLUICE)
@@ -675,14 +687,14 @@ class WorkerFactory:
         props = self.defaults() if mode == "standalone" else \
             self.distributed_defaults()
         if "listeners" not in user:
-            props["listeners"] = f"http://127.0.0.1:{free_port()}"
+            props["listeners"] = f"{scheme}://127.0.0.1:{free_port()}"
         for k, v in user.items():
             if v is None:
                 props.pop(k, None)
             else:
                 props[k] = str(v)
         w = Worker(self, props, connector_files, env, len(self.workers),
-                   mode=mode)
+                   mode=mode, client=client)
         w._user_props = user
         self.workers.append(w)
         if wait:
@@ -710,11 +722,33 @@ class WorkerFactory:
             w.session.close()
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "WARNING: ThreadSanitizer")
+
+
+def sanitizer_reports(workers):
+    """Sanitizer findings in the logs of workers (an ASan/UBSan build:
+    tools/test.sh runs the black-box tests against one too)."""
+    found = []
+    for w in workers:
+        text = w.log()
+        for mark in SANITIZER_MARKS:
+            i = text.find(mark)
+            if i >= 0:
+                found.append(f"{w.log_path}:\n{text[max(0, i - 200):i + 3000]}")
+                break
+    return found
+
+
 @pytest.fixture
 def worker(tmp_path):
     f = WorkerFactory(tmp_path)
     yield f
     f.cleanup()
+    reports = sanitizer_reports(f.workers)
+    if reports:
+        pytest.fail("sanitizer report in a worker log:\n" + "\n".join(reports),
+                    pytrace=False)
 
 
 # ------------------------------------------------------ distributed mode
@@ -734,8 +768,11 @@ class Cluster:
     cleanup covers them too); every worker ever started stays in .workers,
     .live are those still running."""
 
-    def __init__(self, factory, broker, prefix, group_id, props=None):
+    def __init__(self, factory, broker, prefix, group_id, props=None,
+                 client=None, scheme="http"):
         self.factory = factory
+        self.client = client
+        self.scheme = scheme
         self.broker = broker
         self.bootstrap = broker.bootstrap
         self.prefix = prefix
@@ -760,7 +797,8 @@ class Cluster:
     def start_worker(self, props=None, wait=True, health_timeout=60):
         """One more distributed worker (fresh REST port)."""
         w = self.factory.start(self.worker_props(props), mode="distributed",
-                               wait=wait, health_timeout=health_timeout)
+                               wait=wait, health_timeout=health_timeout,
+                               client=self.client, scheme=self.scheme)
         self.workers.append(w)
         return w
 
@@ -924,20 +962,22 @@ class Cluster:
 @pytest.fixture
 def cluster(mock_broker, worker, request):
     """Factory: cluster(n=3, topics=(), props=None, prefix="connect",
-    internal=True) -> Cluster with n distributed workers started (0: none
-    yet) on a new mock broker holding the internal topics (unless
-    internal=False) and topics ("name:partitions"). group.id is unique
-    per call. Teardown SIGTERMs all workers at once."""
+    internal=True, client=None, scheme="http") -> Cluster with n
+    distributed workers started (0: none yet) on a new mock broker holding
+    the internal topics (unless internal=False) and topics
+    ("name:partitions"); client and scheme as for worker.start. group.id
+    is unique per call. Teardown SIGTERMs all workers at once."""
     made = []
 
-    def make(n=3, topics=(), props=None, prefix="connect", internal=True):
+    def make(n=3, topics=(), props=None, prefix="connect", internal=True,
+             client=None, scheme="http"):
         tops = [f"{prefix}-configs:1", f"{prefix}-offsets:25",
                 f"{prefix}-status:5"] if internal else []
         mb = mock_broker(*tops, *topics)
         name = "".join(ch if ch.isalnum() else "-"
                        for ch in request.node.name)[:60]
         c = Cluster(worker, mb, prefix, f"{name}-{uuid.uuid4().hex[:8]}",
-                    props)
+                    props, client=client, scheme=scheme)
         made.append(c)
         if n:
             c.start(n)

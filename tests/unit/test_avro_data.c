@@ -531,6 +531,23 @@ static void test_avro_schemas_connect_refuses(void)
         CHECK(connect_of("{\"type\":\"int\",\"connect.version\":\"x\"}",
                          &META) == NULL);
         CHECK_STR(err, "Invalid Connect version found: \"x\"");
+        /* found by fuzzing: a name read up to a \u0000 named another type
+         * than the one libavro parsed */
+        CHECK(connect_of("{\"type\":\"fixed\",\"name\":\"x\\u0000~.Q\","
+                         "\"size\":1}",
+                         &META) == NULL);
+        CHECK_STR(err, "Illegal character in: x");
+        CHECK(connect_of("{\"type\":\"fixed\",\"name\":\"Q\",\"namespace\":"
+                         "\"a\\u0000b\",\"size\":1}",
+                         &META) == NULL);
+        CHECK_STR(err, "Illegal character in: a.Q");
+        /* a namespace outside Avro's name rules still reads, as Avro Java
+         * reads it (only the simple name is checked there) */
+        sl_json_t *cs = connect_of("{\"type\":\"fixed\",\"name\":\"Q\","
+                                   "\"namespace\":\"com.my-co$x\",\"size\":1}",
+                                   &META);
+        CHECK_STR(sl_json_object_get_str(cs, "name"), "com.my-co$x.Q");
+        sl_json_free(cs);
 }
 
 /* Connect schema -> Avro -> Connect gives the schema back, names, int8,

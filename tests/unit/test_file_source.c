@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file/file.h"
@@ -222,6 +224,34 @@ bool sl_task_stopping(const sl_task_ctx_t *ctx)
 {
         (void)ctx;
         return false;
+}
+
+static const char *allowed_paths; /* the worker's file.allowed.paths */
+
+const char *sl_host_config_get(const char *key)
+{
+        return !strcmp(key, "file.allowed.paths") ? allowed_paths : NULL;
+}
+
+/* Validation errors, as the host collects them. */
+struct sl_config_errors {
+        int n;
+        char key[8][64];
+        char msg[8][1024];
+};
+
+__attribute__((weak)) void sl_config_error_add(sl_config_errors_t *errs,
+                                               const char *key,
+                                               const char *fmt, ...)
+{
+        va_list ap;
+        if (errs->n == 8)
+                return;
+        snprintf(errs->key[errs->n], sizeof(errs->key[0]), "%s", key);
+        va_start(ap, fmt);
+        vsnprintf(errs->msg[errs->n], sizeof(errs->msg[0]), fmt, ap);
+        va_end(ap);
+        errs->n++;
 }
 
 /* Weak so the real readers win when src/config is linked in. */
@@ -1018,6 +1048,122 @@ static void test_iobuf_read_error(void)
         ctx_free(&ctx);
 }
 
+/* ------------------------------------------------- file.allowed.paths */
+
+static sl_config_errors_t validate_file(const char *file)
+{
+        sl_config_errors_t errs = {0};
+        sl_strmap_t *cfg = sl_strmap_new();
+
+        if (file)
+                sl_strmap_set(cfg, "file", file);
+        sl_strmap_set(cfg, "topic", "t");
+        CHECK(P->validate != NULL);
+        if (P->validate)
+                P->validate(cfg, &errs);
+        sl_strmap_destroy(cfg);
+        return errs;
+}
+
+/* Refused at validation (naming the key and the paths) and by the task,
+ * which never reads a byte of it. */
+static void check_refused(const char *file, const char *why)
+{
+        sl_config_errors_t errs = validate_file(file);
+        sl_task_ctx_t ctx = {0};
+        char errstr[256];
+        void *s;
+        int r;
+
+        CHECK_INT(errs.n, 1);
+        CHECK_STR(errs.key[0], "file");
+        CHECK(strstr(errs.msg[0], "file.allowed.paths") != NULL);
+        CHECK(strstr(errs.msg[0], allowed_paths) != NULL);
+        CHECK(strstr(errs.msg[0], why) != NULL);
+        s = start(&ctx, file, "bulk", NULL, errstr, &r);
+        CHECK(r < 0);
+        CHECK(s == NULL);
+        CHECK(strstr(errstr, why) != NULL);
+        if (s)
+                P->task_stop(s);
+        ctx_free(&ctx);
+}
+
+static void test_allowed_paths(void)
+{
+        char in[96], out[96], file[256], link[256], secret[256];
+        sl_config_errors_t errs;
+        sl_task_ctx_t ctx = {0};
+        sl_source_batch_t b;
+        char errstr[256];
+        void *s;
+        int r;
+
+        snprintf(in, sizeof(in), "%s/allowed", tmpdir);
+        snprintf(out, sizeof(out), "%s/elsewhere", tmpdir);
+        mkdir(in, 0755);
+        mkdir(out, 0755);
+        snprintf(secret, sizeof(secret), "%s/secret.txt", out);
+        write_file(secret, "w", "secret\n", 7);
+        allowed_paths = in;
+
+        /* inside */
+        snprintf(file, sizeof(file), "%s/lines.txt", in);
+        write_file(file, "w", "a\nb\n", 4);
+        errs = validate_file(file);
+        CHECK_INT(errs.n, 0);
+        s = start_ok(&ctx, file, "bulk", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 2);
+        deliver(&b);
+        P->task_stop(s);
+
+        /* outside, ../, a link to a file outside, a directory link */
+        check_refused(secret, "is outside the allowed paths");
+        snprintf(file, sizeof(file), "%s/../elsewhere/secret.txt", in);
+        check_refused(file, "is outside the allowed paths");
+        snprintf(link, sizeof(link), "%s/link.txt", in);
+        CHECK(symlink(secret, link) == 0);
+        check_refused(link, "is outside the allowed paths");
+        snprintf(link, sizeof(link), "%s/dir", in);
+        CHECK(symlink(out, link) == 0);
+        snprintf(file, sizeof(file), "%s/dir/secret.txt", in);
+        check_refused(file, "is outside the allowed paths");
+
+        /* tailing a file that does not exist yet: accepted, and when a
+         * link to a file outside shows up there, the task fails instead
+         * of reading it */
+        snprintf(file, sizeof(file), "%s/later.txt", in);
+        errs = validate_file(file);
+        CHECK_INT(errs.n, 0);
+        s = start_ok(&ctx, file, "tail", NULL);
+        batch_init(&b, 100);
+        CHECK_INT(poll_once(s, &b), 0);
+        CHECK(symlink(secret, file) == 0);
+        r = P->source_poll(s, &b, errstr, sizeof(errstr));
+        CHECK(r < 0);
+        CHECK_INT(b.n, 0);
+        CHECK(strstr(errstr, "file.allowed.paths") != NULL);
+        P->task_stop(s);
+        ctx_free(&ctx);
+
+        /* stdin is the worker's own input: refused while restricted */
+        errs = validate_file(NULL);
+        CHECK_INT(errs.n, 1);
+        CHECK(strstr(errs.msg[0], "standard input") != NULL);
+        s = start(&ctx, NULL, "tail", NULL, errstr, &r);
+        CHECK(r < 0);
+        CHECK(s == NULL);
+        CHECK(strstr(errstr, "file.allowed.paths") != NULL);
+
+        allowed_paths = NULL;
+        errs = validate_file(secret);
+        CHECK_INT(errs.n, 0);
+        errs = validate_file(NULL);
+        CHECK_INT(errs.n, 0);
+        ctx_free(&ctx);
+}
+
 static const sl_config_def_t *find_def(const char *name)
 {
         for (const sl_config_def_t *d = P->config; d->name; d++)
@@ -1084,6 +1230,7 @@ int main(void)
         RUN(test_line_longer_than_iobuf);
         RUN(test_idle_tail_returns_iobuf);
         RUN(test_iobuf_read_error);
+        RUN(test_allowed_paths);
         RUN(test_config_and_task_configs);
         snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
         pool_setup(0, 0);
