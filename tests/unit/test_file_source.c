@@ -362,6 +362,7 @@ static void ctx_free(sl_task_ctx_t *ctx)
 {
         sl_json_free(ctx->stored);
         sl_json_free(ctx->asked);
+        ctx->stored = ctx->asked = NULL;
 }
 
 /* ----------------------------------------------------------- tests */
