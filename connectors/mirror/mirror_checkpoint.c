@@ -551,7 +551,8 @@ static int ck_poll(void *state, sl_source_batch_t *b, char *errstr, size_t errst
                 sl_buf_free(&p->value);
         }
         /* the host copied what it took; the rest stays queued */
-        memmove(t->pend, t->pend + added, (t->npend - added) * sizeof(*t->pend));
+        if (t->npend > added) /* pend may be NULL when nothing is queued */
+                memmove(t->pend, t->pend + added, (t->npend - added) * sizeof(*t->pend));
         t->npend -= added;
         pthread_mutex_unlock(&t->lock);
         if (rc != 0)

@@ -534,8 +534,20 @@ static bool close_consumer(sink_run_t *s) {
                         rd_kafka_error_string(err));
                 rd_kafka_error_destroy(err);
         } else {
-                while (!(closed = rd_kafka_consumer_closed(t->rk)) && sl_now_ms() < deadline)
-                        rd_kafka_queue_poll_callback(q, 100);
+                /* Served as events, the way librdkafka's own blocking close
+                 * serves them: poll_callback asserts (rd_kafka_q_serve: res
+                 * != RD_KAFKA_OP_RES_PASS) on an op that has no callback,
+                 * and the event API hands the revocation back instead of
+                 * calling the rebalance callback, so it is called here. */
+                while (!(closed = rd_kafka_consumer_closed(t->rk)) && sl_now_ms() < deadline) {
+                        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+
+                        if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                                rebalance_cb(t->rk, rd_kafka_event_error(ev),
+                                             rd_kafka_event_topic_partition_list(ev), s);
+                        if (ev)
+                                rd_kafka_event_destroy(ev);
+                }
                 if (!closed)
                         sl_warn(LOGGER, "%s-%d: consumer did not leave its group within the "
                                         "graceful shutdown timeout",
