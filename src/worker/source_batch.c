@@ -588,7 +588,7 @@ void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
                                    .message = rd_kafka_err2str(m->err),
                                    .topic = rd_kafka_topic_name(m->rkt),
                                    .partition = m->partition};
-                char why[400], fatal[512];
+                char why[400], detail[512];
                 rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, why, sizeof(why));
 
                 /* A fatal error (e.g. the idempotent producer lost its
@@ -597,16 +597,25 @@ void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
                  * task fails whatever errors.tolerance says (a new
                  * producer after a restart resends them). */
                 if (ferr) {
-                        snprintf(fatal, sizeof(fatal), "%s: %s", rd_kafka_err2str(ferr), why);
+                        snprintf(detail, sizeof(detail), "%s: %s", rd_kafka_err2str(ferr), why);
                         fail_batch(b, "Unrecoverable exception from producer send callback: "
-                                      "Fatal error: %s", fatal);
+                                      "Fatal error: %s", detail);
                 }
                 /* in a transaction a lost record dooms the whole
                  * transaction: skipping it is not possible */
                 else if (t->txn || !sl_errh_tolerates_all(t->errh) ||
-                         !sl_errh_report(t->errh, &ctx))
+                         !sl_errh_report(t->errh, &ctx)) {
+                        /* where it went, and for a timeout which setting
+                         * decided it: the bare librdkafka text says neither */
+                        snprintf(detail, sizeof(detail), "%s (topic %s, partition %d)%s",
+                                 rd_kafka_err2str(m->err), rd_kafka_topic_name(m->rkt),
+                                 (int)m->partition,
+                                 m->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
+                                         ? ": not delivered within delivery.timeout.ms"
+                                         : "");
                         fail_batch(b, "Unrecoverable exception from producer send callback: %s",
-                                   rd_kafka_err2str(m->err));
+                                   detail);
+                }
         } else if (b->track_written) {
                 note_written(b, m);
         }
