@@ -67,6 +67,9 @@ sl_log_level_t sl_log_get_level(void);
 
 /* Milliseconds on the monotonic clock (deadlines, intervals, back-off). */
 int64_t sl_now_ms(void);
+/* Milliseconds from now until deadline (sl_now_ms time): 0 once passed,
+ * -1 (wait forever) for a negative deadline, at most INT_MAX. */
+int sl_ms_until(int64_t deadline);
 
 /* ------------------------------------------------------------ sl_buf_t */
 
@@ -90,6 +93,11 @@ int sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 /* Hand the (NUL-terminated) data to the caller; the buffer becomes empty. */
 char *sl_buf_detach(sl_buf_t *b, size_t *lenp);
+/* Append the whole file at path, at most max bytes, read straight into the
+ * buffer (no intermediate copies: callers read keys with it). data is
+ * non-NULL afterwards even for an empty file. 0, -errno from open/read,
+ * -EFBIG when the file holds more than max bytes, or SL_ERR_NOMEM. */
+int sl_buf_read_file(sl_buf_t *b, const char *path, size_t max);
 
 /* ---------------------------------------------------------- sl_strmap_t */
 

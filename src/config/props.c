@@ -206,29 +206,12 @@ int sl_props_load(const char *path, sl_strmap_t *out, char *errstr,
                   size_t errstr_size)
 {
         sl_buf_t b = SL_BUF_INIT;
-        char chunk[8192];
-        size_t n;
-        FILE *f;
-        int r = 0;
+        int r = sl_buf_read_file(&b, path, SIZE_MAX / 2);
 
-        if (!(f = fopen(path, "rb"))) {
-                int e = errno;
-                return sl_seterr(errstr, errstr_size, -e, "%s: %s", path,
-                                 strerror(e));
-        }
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-                if ((r = sl_buf_append(&b, chunk, n)) < 0)
-                        break;
-        }
-        if (r == 0 && ferror(f)) {
-                int e = errno ? errno : EIO;
-                r = sl_seterr(errstr, errstr_size, -e, "%s: %s", path,
-                              strerror(e));
-        } else if (r < 0) {
-                sl_seterr(errstr, errstr_size, r, "%s: out of memory", path);
-        }
-        fclose(f);
-        if (r == 0) {
+        if (r < 0) {
+                sl_seterr(errstr, errstr_size, r, "%s: %s", path,
+                          r == SL_ERR_NOMEM ? "out of memory" : sl_err2str(r));
+        } else {
                 char msg[512];
                 r = sl_props_parse(b.data ? b.data : "", b.len, out, msg,
                                    sizeof(msg));

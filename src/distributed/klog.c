@@ -50,16 +50,11 @@ struct sl_klog {
 
 /* ------------------------------------------------------------- helpers */
 
-
 /* Negative timeouts mean "no limit" for the waiting calls. */
 static int64_t deadline_after(int timeout_ms) {
         return timeout_ms < 0 ? INT64_MAX / 2 : sl_now_ms() + timeout_ms;
 }
 
-static int remaining_ms(int64_t deadline) {
-        int64_t r = deadline - sl_now_ms();
-        return r <= 0 ? 0 : r > INT_MAX ? INT_MAX : (int)r;
-}
 
 /* ETIMEDOUT once deadline (CLOCK_MONOTONIC, as the condvars use) passed. */
 static int wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline) {
@@ -286,7 +281,7 @@ int sl_klog_flush(sl_klog_t *l, int timeout_ms, char *errstr, size_t errstr_size
                 return 0;
         /* rd_kafka_flush also sends lingering batches right away. It waits
          * for concurrent synchronous sends too, which only costs time. */
-        rd_kafka_flush(l->producer, remaining_ms(deadline));
+        rd_kafka_flush(l->producer, sl_ms_until(deadline));
         pthread_mutex_lock(&l->lock);
         /* the poller may still be running the last delivery callbacks */
         while (l->async_pending > 0 && wait_until(&l->delivered, &l->lock, deadline) != ETIMEDOUT)
@@ -365,7 +360,7 @@ static int partition_end(sl_klog_t *l, int32_t p, int64_t deadline, int64_t *end
         for (;;) {
                 int64_t lo, hi;
                 rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-                        l->consumer, l->topic, p, &lo, &hi, remaining_ms(deadline));
+                        l->consumer, l->topic, p, &lo, &hi, sl_ms_until(deadline));
 
                 if (!err) {
                         *endp = hi > lo ? hi : 0;
@@ -414,7 +409,7 @@ int sl_klog_read_to_end(sl_klog_t *l, int timeout_ms) {
 
                         pthread_mutex_unlock(&l->lock);
                         if (!rd_kafka_query_watermark_offsets(l->consumer, l->topic, lagging, &lo,
-                                                              &hi, remaining_ms(deadline)) &&
+                                                              &hi, sl_ms_until(deadline)) &&
                             lo >= end[lagging])
                                 end[lagging] = 0;
                         pthread_mutex_lock(&l->lock);
@@ -570,7 +565,7 @@ int sl_klog_start(sl_klog_t *l, int timeout_ms, char *errstr, size_t errstr_size
 
         /* Like KafkaBasedLog, wait for a topic created just before to show
          * up in metadata (brokers learn about new topics asynchronously). */
-        while ((n = topic_partitions(l->consumer, l->topic, remaining_ms(deadline), errstr,
+        while ((n = topic_partitions(l->consumer, l->topic, sl_ms_until(deadline), errstr,
                                      errstr_size)) == SL_ERR_NOT_FOUND &&
                sl_now_ms() + 250 < deadline)
                 sleep_ms(250);
@@ -595,7 +590,7 @@ int sl_klog_start(sl_klog_t *l, int timeout_ms, char *errstr, size_t errstr_size
                                l->topic, rd_kafka_err2str(rd_kafka_last_error()));
                 goto fail;
         }
-        if (!rd_kafka_metadata(l->producer, 0, l->rkt, &md, remaining_ms(deadline)))
+        if (!rd_kafka_metadata(l->producer, 0, l->rkt, &md, sl_ms_until(deadline)))
                 rd_kafka_metadata_destroy(md);
 
         l->next = calloc(n, sizeof(*l->next));
@@ -609,7 +604,7 @@ int sl_klog_start(sl_klog_t *l, int timeout_ms, char *errstr, size_t errstr_size
         /* Same for the consumer: assigned before it knows the leaders, it
          * retries its first offset lookup only after 500 ms. */
         crkt = rd_kafka_topic_new(l->consumer, l->topic, NULL);
-        if (crkt && !rd_kafka_metadata(l->consumer, 0, crkt, &md, remaining_ms(deadline)))
+        if (crkt && !rd_kafka_metadata(l->consumer, 0, crkt, &md, sl_ms_until(deadline)))
                 rd_kafka_metadata_destroy(md);
         kerr = rd_kafka_assign(l->consumer, assign);
         if (crkt)
@@ -632,7 +627,7 @@ int sl_klog_start(sl_klog_t *l, int timeout_ms, char *errstr, size_t errstr_size
         }
         l->reader_running = true;
 
-        rc = sl_klog_read_to_end(l, remaining_ms(deadline));
+        rc = sl_klog_read_to_end(l, sl_ms_until(deadline));
         if (rc != 0) {
                 sl_seterr(errstr, errstr_size, rc, "Cannot read topic %s to its end within %d ms: %s",
                           l->topic, timeout_ms, sl_err2str(rc));
@@ -683,7 +678,7 @@ static int create_topic(rd_kafka_t *rk, const char *topic, int partitions,
         rd_kafka_AdminOptions_t *opts;
         rd_kafka_queue_t *q;
         rd_kafka_event_t *ev;
-        int ms = remaining_ms(deadline), rc = 0;
+        int ms = sl_ms_until(deadline), rc = 0;
 
         if (!nt)
                 return sl_seterr(errstr, errstr_size, SL_ERR_INVALID, "Cannot create topic %s: %s",
@@ -751,7 +746,7 @@ int sl_kafka_topic_create(const sl_strmap_t *client_conf, const char *topic, int
 
         if (!rk)
                 return SL_ERR_KAFKA;
-        rc = topic_partitions(rk, topic, remaining_ms(deadline), errstr, errstr_size);
+        rc = topic_partitions(rk, topic, sl_ms_until(deadline), errstr, errstr_size);
         if (rc == SL_ERR_NOT_FOUND) {
                 rc = create_topic(rk, topic, partitions, replication_factor, configs, deadline,
                                   errstr, errstr_size);

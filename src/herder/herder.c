@@ -441,16 +441,14 @@ int sl_herder_create_from_file(sl_herder_t *h, const char *path, char *errstr,
         int rc = 0;
 
         if (plen > 5 && !strcmp(path + plen - 5, ".json")) {
-                FILE *f = fopen(path, "rb");
                 sl_buf_t b = SL_BUF_INIT;
-                char chunk[8192], perr[256];
-                size_t n;
+                char perr[256];
 
-                if (!f)
-                        return sl_seterr(errstr, errstr_size, SL_ERR_IO, "Cannot read %s: %m", path);
-                while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                        sl_buf_append(&b, chunk, n);
-                fclose(f);
+                if ((rc = sl_buf_read_file(&b, path, SIZE_MAX / 2)) != 0) {
+                        sl_buf_free(&b);
+                        return sl_seterr(errstr, errstr_size, SL_ERR_IO, "Cannot read %s: %s",
+                                         path, sl_err2str(rc));
+                }
                 body = sl_json_parse(b.data ? b.data : "", b.len, perr, sizeof(perr));
                 sl_buf_free(&b);
                 if (!body)

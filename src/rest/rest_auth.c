@@ -331,34 +331,14 @@ static int read_text(const char *path, char **out, char *errstr,
                      size_t errstr_size)
 {
         sl_buf_t b = SL_BUF_INIT;
-        char chunk[4096];
-        size_t n;
-        FILE *f = fopen(path, "rb");
+        int rc = sl_buf_read_file(&b, path, JAAS_MAX_BYTES);
 
         *out = NULL;
-        if (!f)
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG, "%s: %s",
-                                 path, strerror(errno));
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-                if (b.len + n > JAAS_MAX_BYTES || sl_buf_append(&b, chunk, n)) {
-                        fclose(f);
-                        sl_buf_free(&b);
-                        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
-                                         "%s: too large", path);
-                }
-        }
-        if (ferror(f)) {
-                int e = errno;
-                fclose(f);
+        if (rc) {
                 sl_buf_free(&b);
-                return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG, "%s: %s",
-                                 path, strerror(e));
-        }
-        fclose(f);
-        if (sl_buf_puts(&b, "")) {
-                sl_buf_free(&b);
-                return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM,
-                                 "out of memory");
+                return sl_seterr(errstr, errstr_size,
+                                 rc == SL_ERR_NOMEM ? SL_ERR_NOMEM : SL_ERR_CONFIG, "%s: %s",
+                                 path, rc == -EFBIG ? "too large" : sl_err2str(rc));
         }
         *out = sl_buf_detach(&b, NULL);
         return 0;

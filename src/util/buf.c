@@ -1,9 +1,13 @@
 /* Growable, always NUL-terminated byte buffer. */
 #include "sluice/common.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void sl_buf_init(sl_buf_t *b)
 {
@@ -112,4 +116,41 @@ char *sl_buf_detach(sl_buf_t *b, size_t *lenp)
                 *lenp = len;
         sl_buf_init(b);
         return p;
+}
+
+int sl_buf_read_file(sl_buf_t *b, const char *path, size_t max)
+{
+        struct stat st;
+        size_t start = b->len;
+        int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+        if (fd < 0)
+                return -errno;
+        /* a regular file's size is known: one allocation; others (pipes,
+         * /proc) grow as they are read */
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= max)
+                rc = sl_buf_reserve(b, (size_t)st.st_size + 1);
+        else
+                rc = sl_buf_reserve(b, 4096);
+        while (rc == 0) {
+                ssize_t n;
+
+                if (b->cap - b->len <= 1 && (rc = sl_buf_reserve(b, b->cap)))
+                        break;
+                n = read(fd, b->data + b->len, b->cap - b->len - 1);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        rc = -errno;
+                } else if (n == 0) {
+                        break;
+                } else if (b->len + (size_t)n - start > max) {
+                        rc = -EFBIG;
+                } else {
+                        b->len += (size_t)n;
+                        b->data[b->len] = '\0';
+                }
+        }
+        close(fd);
+        return rc;
 }

@@ -67,23 +67,12 @@ static int fail_step(const http_ctx_t *c, int rc, const char *what)
 
 /* ----------------------------------------------------------- deadline */
 
-
-static int remaining_ms(int64_t deadline)
-{
-        if (deadline < 0)
-                return -1;
-        int64_t r = deadline - sl_now_ms();
-        if (r < 0)
-                return 0;
-        return r > INT_MAX ? INT_MAX : (int)r;
-}
-
 /* 0 when fd is ready for events, SL_ERR_TIMEOUT or -errno. */
 static int wait_fd(int fd, short events, int64_t deadline)
 {
         for (;;) {
                 struct pollfd pfd = {.fd = fd, .events = events};
-                int n = poll(&pfd, 1, remaining_ms(deadline));
+                int n = poll(&pfd, 1, sl_ms_until(deadline));
                 if (n > 0)
                         return 0;
                 if (n == 0)

@@ -4,6 +4,7 @@
 #include "sluice/common.h"
 #include "util/redact.h"
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,4 +130,14 @@ int64_t sl_now_ms(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sl_ms_until(int64_t deadline)
+{
+        if (deadline < 0)
+                return -1;
+        int64_t r = deadline - sl_now_ms();
+        if (r <= 0)
+                return 0;
+        return r > INT_MAX ? INT_MAX : (int)r;
 }

@@ -25,16 +25,6 @@ struct sl_tls_conn {
 
 /* ------------------------------------------------------------- waiting */
 
-static int remaining_ms(int64_t deadline)
-{
-        if (deadline < 0)
-                return -1;
-        int64_t r = deadline - sl_now_ms();
-        if (r < 0)
-                return 0;
-        return r > INT_MAX ? INT_MAX : (int)r;
-}
-
 /* Waits for the direction GnuTLS is blocked on: 0, SL_ERR_TIMEOUT or
  * SL_ERR_IO. */
 static int wait_session(gnutls_session_t s, int fd, int64_t deadline)
@@ -43,7 +33,7 @@ static int wait_session(gnutls_session_t s, int fd, int64_t deadline)
 
         for (;;) {
                 struct pollfd pfd = {.fd = fd, .events = ev};
-                int n = poll(&pfd, 1, remaining_ms(deadline));
+                int n = poll(&pfd, 1, sl_ms_until(deadline));
                 if (n > 0)
                         return 0;
                 if (n == 0)

@@ -38,22 +38,20 @@ char *sl_offset_store_key(const char *connector, const sl_json_t *partition) {
 }
 
 static int load_file(sl_offset_store_t *s, char *errstr, size_t errstr_size) {
-        FILE *f = fopen(s->path, "rb");
         sl_buf_t b = SL_BUF_INIT;
-        char chunk[65536], perr[256];
-        size_t n;
+        char perr[256];
         sl_json_t *doc, *offs;
-        int rc = 0;
+        int rc = sl_buf_read_file(&b, s->path, SIZE_MAX / 2);
 
-        if (!f) {
-                if (errno == ENOENT)
-                        return 0;
-                return sl_seterr(errstr, errstr_size, -errno, "Cannot read offsets file %s: %s",
-                                 s->path, strerror(errno));
+        if (rc == -ENOENT) {
+                sl_buf_free(&b);
+                return 0;
         }
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                sl_buf_append(&b, chunk, n);
-        fclose(f);
+        if (rc) {
+                sl_buf_free(&b);
+                return sl_seterr(errstr, errstr_size, rc, "Cannot read offsets file %s: %s",
+                                 s->path, sl_err2str(rc));
+        }
         if (b.len == 0) {
                 sl_buf_free(&b);
                 return 0;
