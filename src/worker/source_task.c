@@ -173,9 +173,26 @@ int sl_source_task_poll(sl_task_t *t) {
         return n > 0 ? n : 1;
 }
 
+int sl_source_task_produce_pending(sl_task_t *t) {
+        int did;
+
+        if (!t->pending)
+                return 0;
+        did = sl_source_batch_produce(t->pending) > 0;
+        if (t->convert_failed) { /* a deferred record failed for good */
+                sl_source_batch_abandon(t->pending);
+                t->pending = NULL;
+                t->finished = true;
+                return -1;
+        }
+        if (sl_source_batch_produced_all(t->pending))
+                t->pending = NULL;
+        return did;
+}
+
 int sl_source_task_step(void *task) {
         sl_task_t *t = task;
-        int did = 0;
+        int did = 0, n;
 
         if (t->txn)
                 return sl_source_txn_step(t);
@@ -187,17 +204,9 @@ int sl_source_task_step(void *task) {
                 t->finished = true;
                 return 1;
         }
-        if (t->pending) {
-                did += sl_source_batch_produce(t->pending) > 0;
-                if (t->convert_failed) { /* a deferred record failed for good */
-                        sl_source_batch_abandon(t->pending);
-                        t->pending = NULL;
-                        t->finished = true;
-                        return 1;
-                }
-                if (sl_source_batch_produced_all(t->pending))
-                        t->pending = NULL;
-        }
+        if ((n = sl_source_task_produce_pending(t)) < 0)
+                return 1;
+        did += n;
         /* a full ring to the committer pauses the source: never drop */
         if (!collect_delivered(t, true))
                 return did;
@@ -212,11 +221,8 @@ int sl_source_task_step(void *task) {
                                 return 1;
                         }
                         did += n > 0;
-                        if (t->pending) {
-                                sl_source_batch_produce(t->pending);
-                                if (sl_source_batch_produced_all(t->pending))
-                                        t->pending = NULL;
-                        }
+                        if (sl_source_task_produce_pending(t) < 0)
+                                return 1;
                 }
         }
         collect_delivered(t, true);

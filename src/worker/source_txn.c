@@ -335,7 +335,7 @@ static bool boundary_reached(sl_task_t *t, sl_source_txn_t *x) {
 
 int sl_source_txn_step(sl_task_t *t) {
         sl_source_txn_t *x = t->txn;
-        int did = 0;
+        int did = 0, n;
 
         if (t->finished || commit_running(x))
                 return 0;
@@ -347,17 +347,9 @@ int sl_source_txn_step(sl_task_t *t) {
         }
         if (x->committed)
                 return did + release_committed(t, x);
-        if (t->pending) {
-                did += sl_source_batch_produce(t->pending) > 0;
-                if (t->convert_failed) {
-                        sl_source_batch_abandon(t->pending);
-                        t->pending = NULL;
-                        t->finished = true;
-                        return 1;
-                }
-                if (sl_source_batch_produced_all(t->pending))
-                        t->pending = NULL;
-        }
+        if ((n = sl_source_task_produce_pending(t)) < 0)
+                return 1;
+        did += n;
         if (boundary_reached(t, x))
                 return did + try_commit(t, x);
         if (atomic_load(&t->paused)) {
@@ -373,21 +365,15 @@ int sl_source_txn_step(sl_task_t *t) {
                         return txn_failed(t, "Cannot begin a transaction", e);
                 x->open = true;
         }
-        {
-                int n = sl_source_task_poll(t);
-                if (n < 0) {
-                        t->finished = true;
-                        return 1;
-                }
-                did += n > 0;
+        if ((n = sl_source_task_poll(t)) < 0) {
+                t->finished = true;
+                return 1;
         }
+        did += n > 0;
         if (t->fifo_head && !x->first_batch_at)
                 x->first_batch_at = sl_now_ms();
-        if (t->pending) {
-                sl_source_batch_produce(t->pending);
-                if (sl_source_batch_produced_all(t->pending))
-                        t->pending = NULL;
-        }
+        if (sl_source_task_produce_pending(t) < 0)
+                return 1;
         return did;
 }
 

@@ -75,6 +75,10 @@ void sl_sink_task_close(sl_task_t *t);
 /* Source: poll the plugin once into a new batch (queued, and pending
  * until produced); records added, or -1 when the task failed. */
 int sl_source_task_poll(sl_task_t *t);
+/* Source: produce what the pending batch still holds (stops at a full
+ * producer queue): 1 when records went out, 0 when none did, -1 when a
+ * deferred record failed for good (batch abandoned, task finished). */
+int sl_source_task_produce_pending(sl_task_t *t);
 
 /* Exactly-once source tasks (source_txn.c, KIP-618): the producer is
  * transactional and each transaction carries its batches' offsets to the
