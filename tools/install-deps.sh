@@ -6,7 +6,7 @@ PKGS="gcc meson ninja-build pkg-config git ca-certificates \
   librdkafka-dev liburing-dev libjemalloc-dev libmicrohttpd-dev libzstd-dev libnuma-dev libavro-dev \
   python3 python3-pytest python3-requests python3-confluent-kafka kcat zstd curl gnuplot-nox time \
   libpq-dev postgresql-15 python3-psycopg2 \
-  libgnutls28-dev openssl clang \
+  libgnutls28-dev openssl clang libclang-rt-14-dev \
   swift swift-proxy swift-object swift-account swift-container python3-boto3"
 missing=""
 for p in $PKGS; do

@@ -710,17 +710,71 @@ static int avro_to_connect(tctx_t *c, const sl_json_t *as, const char *ns,
         return rc;
 }
 
+/* Every named definition in the document, registered by add_named (which
+ * refuses a second definition of a name). */
+static int walk_names(tctx_t *c, const sl_json_t *as, const char *ns, int depth)
+{
+        const sl_json_t *x;
+        const char *t;
+        tnamed_t *n;
+        int rc = 0;
+        if (depth > MAX_DEPTH)
+                return TERR(c, "Schema nested too deeply");
+        if (as && as->type == SL_JSON_ARRAY) {
+                for (size_t i = 0; rc == 0 && i < as->u.arr.len; i++)
+                        rc = walk_names(c, as->u.arr.items[i], ns, depth + 1);
+                return rc;
+        }
+        if (!as || as->type != SL_JSON_OBJECT)
+                return 0;
+        if (!(t = sl_json_object_get_str(as, "type")))
+                return walk_names(c, sl_json_object_get(as, "type"), ns,
+                                  depth + 1);
+        if (!strcmp(t, "array"))
+                return walk_names(c, sl_json_object_get(as, "items"), ns,
+                                  depth + 1);
+        if (!strcmp(t, "map"))
+                return walk_names(c, sl_json_object_get(as, "values"), ns,
+                                  depth + 1);
+        if (!is_named_kind(t))
+                return 0;
+        TRY(add_named(c, as, ns, &n));
+        ns = n->space; /* the string stays put when the table grows */
+        x = sl_json_object_get(as, "fields");
+        for (size_t i = 0; rc == 0 && x && x->type == SL_JSON_ARRAY &&
+                           i < x->u.arr.len;
+             i++)
+                rc = walk_names(c, sl_json_object_get(x->u.arr.items[i], "type"),
+                                ns, depth + 1);
+        return rc;
+}
+
+static void free_names(tctx_t *c)
+{
+        for (size_t i = 0; i < c->n_named; i++) {
+                free(c->named[i].full);
+                free(c->named[i].space);
+        }
+        free(c->named);
+}
+
+int sl_avro_check_names(const sl_json_t *avro, char *errstr, size_t errstr_size)
+{
+        tctx_t c = {.errstr = errstr, .errstr_size = errstr_size};
+        int rc = walk_names(&c, avro, NULL, 0);
+        free_names(&c);
+        if (rc < 0 && rc != SL_ERR_CONVERT)
+                return ERR(errstr, errstr_size, "%s", sl_err2str(rc));
+        return rc;
+}
+
 int sl_avro_schema_to_connect(const sl_json_t *avro, const sl_avro_opts_t *o,
                               sl_json_t **out, char *errstr,
                               size_t errstr_size)
 {
         tctx_t c = {.o = o, .errstr = errstr, .errstr_size = errstr_size};
         int rc = avro_to_connect(&c, avro, NULL, false, NULL, NULL, out);
-        for (size_t i = 0; i < c.n_named; i++) {
-                free(c.named[i].full);
-                free(c.named[i].space);
-        }
-        free(c.named);
+        free_names(&c);
         if (rc < 0 && rc != SL_ERR_CONVERT)
                 return ERR(errstr, errstr_size, "%s", sl_err2str(rc));
         return rc;

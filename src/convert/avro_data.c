@@ -10,6 +10,7 @@
  * sl_avro_schema_t glue: a schema parsed once, then records encoded and
  * decoded with it. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -229,6 +230,100 @@ static int libavro_parse(const char *text, size_t len, sl_json_t *doc,
         return rc;
 }
 
+/* libavro makes every record field of a generic value at once (unions,
+ * arrays and maps start empty): a record that holds itself through record
+ * fields alone never finishes (the stack overflows), and records holding
+ * records by name can multiply into more nodes than memory holds. */
+#define MAX_VALUE_NODES 100000
+
+typedef struct rec_nodes {
+        avro_schema_t rec;
+        size_t n; /* 0 while its fields are being counted */
+} rec_nodes_t;
+
+typedef struct node_count {
+        rec_nodes_t *v;
+        size_t len, cap;
+} node_count_t;
+
+/* Nodes of a generic value of s, or more than MAX_VALUE_NODES. */
+static size_t value_nodes(avro_schema_t s, node_count_t *z, int depth)
+{
+        s = sl_avro_real_schema(s);
+        if (!s || !is_avro_record(s))
+                return 1;
+        for (size_t i = 0; i < z->len; i++)
+                if (z->v[i].rec == s)
+                        return z->v[i].n ? z->v[i].n : SIZE_MAX;
+        if (depth > MAX_DEPTH)
+                return SIZE_MAX;
+        if (z->len == z->cap) {
+                size_t cap = z->cap ? z->cap * 2 : 16;
+                rec_nodes_t *v = realloc(z->v, cap * sizeof(*v));
+                if (!v)
+                        return SIZE_MAX;
+                z->v = v;
+                z->cap = cap;
+        }
+        size_t at = z->len++, n = 1;
+        z->v[at] = (rec_nodes_t){s, 0};
+        for (size_t i = 0; n <= MAX_VALUE_NODES && i < avro_schema_record_size(s);
+             i++) {
+                size_t k = value_nodes(
+                        avro_schema_record_field_get_by_index(s, (int)i), z,
+                        depth + 1);
+                n = k > MAX_VALUE_NODES - n ? MAX_VALUE_NODES + 1 : n + k;
+        }
+        z->v[at].n = n;
+        return n;
+}
+
+/* The largest value_nodes of any record in s: unions, arrays and maps make
+ * theirs when a datum reaches them. walked: records already looked into. */
+static size_t max_value_nodes(avro_schema_t s, node_count_t *z,
+                              node_count_t *walked, int depth)
+{
+        size_t most = 0, k;
+        s = sl_avro_real_schema(s);
+        if (!s || depth > MAX_DEPTH)
+                return s ? SIZE_MAX : 0;
+        if (is_avro_union(s)) {
+                for (size_t i = 0; i < avro_schema_union_size(s); i++)
+                        if ((k = max_value_nodes(avro_schema_union_branch(s, (int)i),
+                                                 z, walked, depth + 1)) > most)
+                                most = k;
+                return most;
+        }
+        if (is_avro_array(s))
+                return max_value_nodes(avro_schema_array_items(s), z, walked,
+                                       depth + 1);
+        if (is_avro_map(s))
+                return max_value_nodes(avro_schema_map_values(s), z, walked,
+                                       depth + 1);
+        if (!is_avro_record(s))
+                return 0;
+        for (size_t i = 0; i < walked->len; i++)
+                if (walked->v[i].rec == s)
+                        return 0;
+        if (walked->len == walked->cap) {
+                size_t cap = walked->cap ? walked->cap * 2 : 16;
+                rec_nodes_t *v = realloc(walked->v, cap * sizeof(*v));
+                if (!v)
+                        return SIZE_MAX;
+                walked->v = v;
+                walked->cap = cap;
+        }
+        walked->v[walked->len++] = (rec_nodes_t){s, 0};
+        most = value_nodes(s, z, 0);
+        for (size_t i = 0; most <= MAX_VALUE_NODES && i < avro_schema_record_size(s);
+             i++)
+                if ((k = max_value_nodes(
+                             avro_schema_record_field_get_by_index(s, (int)i), z,
+                             walked, depth + 1)) > most)
+                        most = k;
+        return most;
+}
+
 sl_avro_schema_t *sl_avro_schema_new(const char *text, size_t len,
                                      const sl_avro_opts_t *o, char *errstr,
                                      size_t errstr_size)
@@ -242,10 +337,25 @@ sl_avro_schema_t *sl_avro_schema_new(const char *text, size_t len,
         sl_avro_schema_t *s = calloc(1, sizeof(*s));
         if (!s)
                 goto nomem;
+        if (sl_avro_check_names(doc, perr, sizeof(perr)) < 0) {
+                ERR(errstr, errstr_size, "Invalid Avro schema: %s", perr);
+                goto fail;
+        }
         if (libavro_parse(text, len, doc, &s->schema)) {
                 ERR(errstr, errstr_size, "Invalid Avro schema: %s",
                     avro_strerror());
                 s->schema = NULL;
+                goto fail;
+        }
+        node_count_t z = {0}, walked = {0};
+        size_t nodes = max_value_nodes(s->schema, &z, &walked, 0);
+        free(z.v);
+        free(walked.v);
+        if (nodes > MAX_VALUE_NODES) {
+                ERR(errstr, errstr_size,
+                    "Invalid Avro schema: a record holds itself (not through "
+                    "a union, array or map) or more than %d fields in all",
+                    MAX_VALUE_NODES);
                 goto fail;
         }
         s->iface = avro_generic_class_from_schema(s->schema);

@@ -62,6 +62,12 @@ avro_schema_t sl_avro_real_schema(avro_schema_t s);
 /* ---- Avro schema -> Connect schema (avro_connect_schema.c, with its
  * default values in avro_defaults.c) */
 
+/* Refuses a document that defines a name twice ("Can't redefine: x", as
+ * Avro Java says): libavro takes it, letting the second definition replace
+ * the first, and leaks the first. 0 or SL_ERR_CONVERT with errstr. */
+int sl_avro_check_names(const sl_json_t *avro, char *errstr,
+                        size_t errstr_size);
+
 typedef struct tnamed {
         char *full;
         const sl_json_t *def;

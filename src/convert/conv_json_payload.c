@@ -1,7 +1,7 @@
 /* JsonConverter payloads: schema checks and the schema-driven conversion
  * of Connect data to JSON text and of parsed JSON to Connect data. */
 #include <inttypes.h>
-#include <math.h> /* isfinite: a macro, no libm */
+#include <math.h> /* isfinite, NAN, INFINITY: macros, no libm */
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,10 +74,21 @@ int sl_conv_json_check_schema(sl_jctx_t *c, const sl_json_t *s)
                         return CERR(c, "Struct schema's \"fields\" argument "
                                        "is not an array.");
                 for (size_t i = 0; i < f->u.arr.len; i++) {
-                        if (!sl_json_object_get_str(f->u.arr.items[i],
-                                                    "field"))
+                        const char *name = sl_json_object_get_str(
+                                f->u.arr.items[i], "field");
+                        if (!name)
                                 return CERR(c, "Struct schema's field name "
                                                "not specified properly");
+                        /* a value has one member per name: a second field
+                         * of that name could never be written */
+                        for (size_t k = 0; k < i; k++)
+                                if (!strcmp(name, sl_json_object_get_str(
+                                                          f->u.arr.items[k],
+                                                          "field")))
+                                        return CERR(c, "Cannot create field "
+                                                       "because of field "
+                                                       "name duplication %s",
+                                                    name);
                         TRY(sl_conv_json_check_schema(c, f->u.arr.items[i]));
                 }
         }
@@ -89,6 +100,8 @@ int sl_conv_json_check_schema(sl_jctx_t *c, const sl_json_t *s)
 }
 
 /* ------------------------------------------------ Connect data -> JSON */
+
+static int write_number(double d, bool as_float, sl_buf_t *out);
 
 int sl_conv_json_write_schema(const sl_json_t *s, sl_buf_t *out)
 {
@@ -124,14 +137,28 @@ int sl_conv_json_write_schema(const sl_json_t *s, sl_buf_t *out)
         }
         TRY(sl_buf_printf(out, ",\"optional\":%s",
                           sl_conv_schema_optional(s) ? "true" : "false"));
-        static const char *const extra[] = {"name", "version", "doc",
-                                            "parameters", "default", NULL};
-        for (size_t i = 0; extra[i]; i++) {
-                const sl_json_t *x = sl_json_object_get(s, extra[i]);
-                if (!x || x->type == SL_JSON_NULL)
+        /* What Kafka reads back: a name or doc that is no string, a version
+         * that is no integer, parameters that are no object are dropped
+         * here, and a non-finite default is quoted as in a payload (written
+         * as null it would read back as no default). Found by fuzzing. */
+        static const struct {
+                const char *key;
+                int type; /* -1: any */
+        } extra[] = {{"name", SL_JSON_STRING},
+                     {"version", SL_JSON_INT},
+                     {"doc", SL_JSON_STRING},
+                     {"parameters", SL_JSON_OBJECT},
+                     {"default", -1}};
+        for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+                const sl_json_t *x = sl_json_object_get(s, extra[i].key);
+                if (!x || x->type == SL_JSON_NULL ||
+                    (extra[i].type >= 0 && (int)x->type != extra[i].type))
                         continue;
-                TRY(sl_buf_printf(out, ",\"%s\":", extra[i]));
-                TRY(sl_json_write(x, out));
+                TRY(sl_buf_printf(out, ",\"%s\":", extra[i].key));
+                if (x->type == SL_JSON_DOUBLE && !isfinite(x->u.d))
+                        TRY(write_number(x->u.d, false, out));
+                else
+                        TRY(sl_json_write(x, out));
         }
         return sl_buf_putc(out, '}');
 }
@@ -516,6 +543,20 @@ static int null_to_connect(sl_jctx_t *c, const sl_json_t *schema, sl_json_t *in,
         return *out ? 0 : CERR(c, "out of memory");
 }
 
+/* NaN, Infinity or -Infinity for those strings, else 0. */
+static double non_finite(const sl_json_t *in)
+{
+        static const struct {
+                const char *text;
+                double d;
+        } nf[] = {{"NaN", NAN}, {"Infinity", INFINITY}, {"-Infinity", -INFINITY}};
+        for (size_t i = 0; in->type == SL_JSON_STRING && i < 3; i++)
+                if (in->u.str.len == strlen(nf[i].text) &&
+                    !memcmp(in->u.str.ptr, nf[i].text, in->u.str.len))
+                        return nf[i].d;
+        return 0;
+}
+
 int sl_conv_json_to_connect(sl_jctx_t *c, const sl_json_t *schema,
                             sl_json_t *in, sl_json_t **out)
 {
@@ -539,6 +580,15 @@ int sl_conv_json_to_connect(sl_jctx_t *c, const sl_json_t *schema,
                 if (in->type == SL_JSON_INT) {
                         in->type = SL_JSON_DOUBLE;
                         in->u.d = (double)in->u.i;
+                }
+                /* the quoted non-finite numbers write_number (as Jackson)
+                 * writes, so a converter reads its own output */
+                double nf = non_finite(in);
+                if (nf != 0) {
+                        if (!in->borrowed)
+                                free(in->u.str.ptr);
+                        in->type = SL_JSON_DOUBLE;
+                        in->u.d = nf;
                 }
                 if (in->type != SL_JSON_DOUBLE)
                         rc = CERR(c, "Invalid JSON for %s field: expected a "

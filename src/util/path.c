@@ -210,6 +210,7 @@ int sl_allowed_paths_new(const char *list, const char *key, sl_allowed_paths_t *
                                   "Invalid value %s for configuration %s: %s is not an "
                                   "absolute path",
                                   list, key, items[i]);
+                        sl_buf_free(&b);
                         sl_allowed_paths_destroy(ap);
                         return SL_ERR_CONFIG;
                 }

@@ -550,6 +550,88 @@ static void test_avro_schemas_connect_refuses(void)
         sl_json_free(cs);
 }
 
+static sl_avro_schema_t *schema_of(const char *text)
+{
+        err[0] = '\0';
+        return sl_avro_schema_new(text, strlen(text), &META, err, sizeof(err));
+}
+
+/* Record Ad with ten fields of record A(d+1), down to A5's ten ints. */
+static void nested_records(sl_buf_t *b, int d)
+{
+        sl_buf_printf(b, "{\"type\":\"record\",\"name\":\"A%d\",\"fields\":[", d);
+        for (int f = 0; f < 10; f++) {
+                sl_buf_printf(b, "%s{\"name\":\"f%d\",\"type\":", f ? "," : "", f);
+                if (d == 5)
+                        sl_buf_puts(b, "\"int\"");
+                else if (f == 0)
+                        nested_records(b, d + 1);
+                else
+                        sl_buf_printf(b, "\"A%d\"", d + 1);
+                sl_buf_putc(b, '}');
+        }
+        sl_buf_puts(b, "]}");
+}
+
+/* Found by fuzzing: libavro makes a generic value's record fields at once,
+ * so a record holding itself by a plain field overflowed the stack, and
+ * records holding records by name could multiply past memory. */
+static void test_unbounded_records_are_refused(void)
+{
+        static const char *const bad[] = {
+                "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"e\","
+                "\"type\":\"R\"}]}",
+                /* behind a union: made once a datum picks that branch */
+                "[\"null\",{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+                "{\"name\":\"a\",\"type\":{\"type\":\"record\",\"name\":\"S\","
+                "\"fields\":[{\"name\":\"r\",\"type\":\"R\"}]}}]}]",
+        };
+        for (size_t i = 0; i < 2; i++) {
+                sl_avro_schema_t *s = schema_of(bad[i]);
+                CHECK(s == NULL);
+                CHECK_CONTAINS(err, "a record holds itself");
+                sl_avro_schema_free(s);
+        }
+        /* 10 fields of 10 fields of ... 6 deep: a million nodes */
+        sl_buf_t b = SL_BUF_INIT;
+        nested_records(&b, 0);
+        sl_avro_schema_t *s = schema_of(b.data);
+        CHECK(s == NULL);
+        CHECK_CONTAINS(err, "more than 100000 fields in all");
+        sl_avro_schema_free(s);
+        sl_buf_free(&b);
+        /* recursion through a union is a list: fine */
+        s = schema_of("{\"type\":\"record\",\"name\":\"L\",\"fields\":[{\"name\":"
+                      "\"next\",\"type\":[\"null\",\"L\"]}]}");
+        CHECK(s != NULL);
+        sl_avro_schema_free(s);
+}
+
+/* Found by fuzzing: libavro parses a document defining a name twice (the
+ * second definition replacing the first) and leaks the first. */
+static void test_redefined_name_is_refused(void)
+{
+        const char *twice =
+                "{\"type\":\"record\",\"name\":\"R\",\"namespace\":\"n\","
+                "\"fields\":[{\"name\":\"a\",\"type\":{\"type\":\"enum\","
+                "\"name\":\"E\",\"symbols\":[\"X\"]}},{\"name\":\"b\","
+                "\"type\":[\"null\",{\"type\":\"enum\",\"name\":\"n.E\","
+                "\"symbols\":[\"X\",\"Y\"]}]}]}";
+        sl_avro_schema_t *s =
+                sl_avro_schema_new(twice, strlen(twice), &META, err, sizeof(err));
+        CHECK(s == NULL);
+        CHECK_STR(err, "Invalid Avro schema: Can't redefine: n.E");
+        sl_avro_schema_free(s);
+        /* a name used again by reference is one definition */
+        const char *ref = "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+                          "{\"name\":\"a\",\"type\":{\"type\":\"fixed\","
+                          "\"name\":\"F\",\"size\":2}},{\"name\":\"b\","
+                          "\"type\":\"F\"}]}";
+        s = sl_avro_schema_new(ref, strlen(ref), &META, err, sizeof(err));
+        CHECK(s != NULL && s->connect != NULL);
+        sl_avro_schema_free(s);
+}
+
 /* Connect schema -> Avro -> Connect gives the schema back, names, int8,
  * logical types, docs, parameters and defaults included. */
 static void test_schema_roundtrip(void)
@@ -911,6 +993,8 @@ int main(void)
         RUN(test_avro_unions_to_union_structs);
         RUN(test_avro_map_entries_to_maps);
         RUN(test_avro_schemas_connect_refuses);
+        RUN(test_redefined_name_is_refused);
+        RUN(test_unbounded_records_are_refused);
         RUN(test_schema_roundtrip);
         RUN(test_struct_value_encoding);
         RUN(test_varint_encoding);

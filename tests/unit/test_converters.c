@@ -477,6 +477,14 @@ static void test_json_payload_checks(void)
                            "\"int32\"},\"values\":{\"type\":\"int32\"}},"
                            "\"payload\":[[1]]}",
                         "expected length 2");
+        /* found by fuzzing: a struct naming one field twice was read, and
+         * the value it gave could not be written back */
+        check_deser_err(c, "{\"schema\":{\"type\":\"struct\",\"fields\":["
+                           "{\"type\":\"float\",\"field\":\"d\"},"
+                           "{\"type\":\"int32\",\"optional\":true,"
+                           "\"field\":\"d\"}]},\"payload\":{\"d\":3}}",
+                        "Cannot create field because of field name "
+                        "duplication d");
         sl_converter_destroy(c);
 }
 
@@ -609,12 +617,69 @@ static void test_json_decimal_and_float(void)
         sl_json_free(s2);
         sl_json_free(v2);
         free(out);
+
+        /* Found by fuzzing: a float32 overflowing to Infinity was written
+         * quoted, as Jackson writes it, and then not read back. */
+        CHECK_INT(deser(b64, "{\"schema\":{\"type\":\"float\"},\"payload\":"
+                             "1.7e39}",
+                        &s2, &v2),
+                  0);
+        out = ser(b64, s2, v2, &rc);
+        CHECK_STR(out, "{\"schema\":{\"type\":\"float\",\"optional\":false},"
+                       "\"payload\":\"Infinity\"}");
+        sl_json_free(s2);
+        sl_json_free(v2);
+        CHECK_INT(deser(b64, out, &s2, &v2), 0);
+        CHECK(v2 && v2->type == SL_JSON_DOUBLE && v2->u.d > 1e300);
+        sl_json_free(s2);
+        sl_json_free(v2);
+        free(out);
+        CHECK_INT(deser(b64, "{\"schema\":{\"type\":\"array\",\"items\":{"
+                             "\"type\":\"double\"}},\"payload\":[\"NaN\","
+                             "\"-Infinity\"]}",
+                        &s2, &v2),
+                  0);
+        CHECK(v2 && v2->u.arr.len == 2 && v2->u.arr.items[0]->u.d != v2->u.arr.items[0]->u.d &&
+              v2->u.arr.items[1]->u.d < -1e300);
+        sl_json_free(s2);
+        sl_json_free(v2);
+        check_deser_err(b64, "{\"schema\":{\"type\":\"double\"},\"payload\":"
+                             "\"Inf\"}",
+                        "expected a number, found STRING");
+
         sl_json_free(fs);
         sl_json_free(f);
         sl_json_free(schema);
         sl_json_free(v);
         sl_converter_destroy(b64);
         sl_converter_destroy(num);
+}
+
+/* Found by fuzzing: schema members of the wrong kind, or a default of
+ * Infinity, were written as null and so changed on every round trip. */
+static void test_json_schema_members_round_trip(void)
+{
+        sl_converter_t *c = mk(JSON_CONV, NULL);
+        sl_json_t *s, *v;
+        CHECK_INT(deser(c, "{\"schema\":{\"type\":\"double\",\"name\":1e999,"
+                           "\"doc\":[1],\"version\":\"2\",\"parameters\":7,"
+                           "\"default\":-1e999,\"optional\":true},\"payload\":1}",
+                        &s, &v),
+                  0);
+        int rc;
+        char *out = ser(c, s, v, &rc);
+        CHECK_STR(out, "{\"schema\":{\"type\":\"double\",\"optional\":true,"
+                       "\"default\":\"-Infinity\"},\"payload\":1.0}");
+        sl_json_free(s);
+        sl_json_free(v);
+        CHECK_INT(deser(c, out, &s, &v), 0);
+        char *again = ser(c, s, v, &rc);
+        CHECK_STR(again, out);
+        free(again);
+        free(out);
+        sl_json_free(s);
+        sl_json_free(v);
+        sl_converter_destroy(c);
 }
 
 int main(void)
@@ -638,5 +703,6 @@ int main(void)
         RUN(test_json_from_data_type_errors);
         RUN(test_json_non_string_map_keys);
         RUN(test_json_decimal_and_float);
+        RUN(test_json_schema_members_round_trip);
         TEST_MAIN_END();
 }

@@ -365,6 +365,11 @@ static void test_file_allowed_paths(void)
                 "config.providers.file.param.allowed.paths", "secrets/", NULL}) == NULL);
         CHECK(strstr(err, "config.providers.file.param.allowed.paths") != NULL);
         CHECK(strstr(err, "not an absolute path") != NULL);
+        /* found by fuzzing: after an absolute one, the list so far leaked
+         * (LeakSanitizer builds see it) */
+        CHECK(with((const char *const[]){
+                "config.providers.file.param.allowed.paths", "/a, b", NULL}) == NULL);
+        CHECK(strstr(err, "b is not an absolute path") != NULL);
 }
 
 static void test_dir_provider(void)
