@@ -7,6 +7,7 @@
 
 #include <avro.h>
 
+#include "convert/avro_int.h"
 #include "schemareg/sr_int.h"
 
 #define LOGGER "schema-registry"
@@ -295,6 +296,11 @@ int sr_parse(const char *schema, sr_parsed_t *out, char *errstr, size_t errstr_s
         if (!out->text) {
                 sr_parsed_fini(out);
                 return sl_seterr(errstr, errstr_size, SL_ERR_NOMEM, "out of memory");
+        }
+        /* libavro leaks the first of two definitions of one name */
+        if (sl_avro_check_names(out->json, err, sizeof(err)) < 0) {
+                sr_parsed_fini(out);
+                return sl_seterr(errstr, errstr_size, SL_ERR_INVALID, "%s", err);
         }
         /* libavro knows the rules for names, fields, symbols and sizes. */
         if (avro_schema_from_json_length(out->text, strlen(out->text), &as) != 0) {

@@ -89,6 +89,15 @@ static void test_invalid_schema(void) {
                   SL_SR_INVALID_SCHEMA);
         CHECK_INT(sl_sr_register(sr, "s", "\"nosuchtype\"", &id, err, sizeof(err)),
                   SL_SR_INVALID_SCHEMA);
+        /* a name defined twice (libavro would leak the first definition) */
+        CHECK_INT(sl_sr_register(sr, "s",
+                                 "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+                                 "{\"name\":\"a\",\"type\":{\"type\":\"enum\",\"name\":\"E\","
+                                 "\"symbols\":[\"X\"]}},{\"name\":\"b\",\"type\":{\"type\":"
+                                 "\"enum\",\"name\":\"E\",\"symbols\":[\"Y\"]}}]}",
+                                 &id, err, sizeof(err)),
+                  SL_SR_INVALID_SCHEMA);
+        CHECK(strstr(err, "Can't redefine: E") != NULL);
         sl_json_t *subjects;
         CHECK_INT(sl_sr_subjects(sr, true, &subjects, err, sizeof(err)), 0);
         CHECK_INT(subjects->u.arr.len, 0);
