@@ -70,6 +70,9 @@ int64_t sl_now_ms(void);
 /* Milliseconds from now until deadline (sl_now_ms time): 0 once passed,
  * -1 (wait forever) for a negative deadline, at most INT_MAX. */
 int sl_ms_until(int64_t deadline);
+/* Wait until fd is ready for events (POLLIN/POLLOUT) or the deadline
+ * passes: 0, SL_ERR_TIMEOUT or -errno. */
+int sl_fd_wait(int fd, short events, int64_t deadline);
 
 /* ------------------------------------------------------------ sl_buf_t */
 

@@ -65,23 +65,6 @@ static int fail_step(const http_ctx_t *c, int rc, const char *what)
         return fail(c, SL_ERR_IO, "%s: %s", what, sl_err2str(rc));
 }
 
-/* ----------------------------------------------------------- deadline */
-
-/* 0 when fd is ready for events, SL_ERR_TIMEOUT or -errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-        for (;;) {
-                struct pollfd pfd = {.fd = fd, .events = events};
-                int n = poll(&pfd, 1, sl_ms_until(deadline));
-                if (n > 0)
-                        return 0;
-                if (n == 0)
-                        return SL_ERR_TIMEOUT;
-                if (errno != EINTR)
-                        return -errno;
-        }
-}
-
 /* ---------------------------------------------------------------- URL */
 
 typedef struct http_url {
@@ -256,7 +239,7 @@ static int send_all(const http_ctx_t *c, const char *p, size_t n, int flags)
                         continue;
                 if (errno != EAGAIN && errno != EWOULDBLOCK)
                         return -errno;
-                int rc = wait_fd(fd, POLLOUT, deadline);
+                int rc = sl_fd_wait(fd, POLLOUT, deadline);
                 if (rc)
                         return rc;
         }
@@ -291,7 +274,7 @@ static int connect_to(const http_ctx_t *c, const http_url_t *u)
                 if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
                         rc = -errno;
                         if (rc == -EINPROGRESS || rc == -EINTR) {
-                                rc = wait_fd(fd, POLLOUT, c->deadline);
+                                rc = sl_fd_wait(fd, POLLOUT, c->deadline);
                                 if (rc == 0) {
                                         int soerr = 0;
                                         socklen_t sl = sizeof(soerr);
@@ -355,7 +338,7 @@ static int recv_some(const http_ctx_t *c, sl_buf_t *b, size_t *got)
                         continue;
                 if (errno != EAGAIN && errno != EWOULDBLOCK)
                         return -errno;
-                int rc = wait_fd(fd, POLLIN, deadline);
+                int rc = sl_fd_wait(fd, POLLIN, deadline);
                 if (rc)
                         return rc;
         }

@@ -4,7 +4,9 @@
 #include "sluice/common.h"
 #include "util/redact.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,4 +142,18 @@ int sl_ms_until(int64_t deadline)
         if (r <= 0)
                 return 0;
         return r > INT_MAX ? INT_MAX : (int)r;
+}
+
+int sl_fd_wait(int fd, short events, int64_t deadline)
+{
+        for (;;) {
+                struct pollfd pfd = {.fd = fd, .events = events};
+                int n = poll(&pfd, 1, sl_ms_until(deadline));
+                if (n > 0)
+                        return 0;
+                if (n == 0)
+                        return SL_ERR_TIMEOUT;
+                if (errno != EINTR)
+                        return -errno;
+        }
 }

@@ -31,16 +31,9 @@ static int wait_session(gnutls_session_t s, int fd, int64_t deadline)
 {
         short ev = gnutls_record_get_direction(s) ? POLLOUT : POLLIN;
 
-        for (;;) {
-                struct pollfd pfd = {.fd = fd, .events = ev};
-                int n = poll(&pfd, 1, sl_ms_until(deadline));
-                if (n > 0)
-                        return 0;
-                if (n == 0)
-                        return SL_ERR_TIMEOUT;
-                if (errno != EINTR)
-                        return SL_ERR_IO;
-        }
+        int rc = sl_fd_wait(fd, ev, deadline);
+
+        return rc < 0 && rc != SL_ERR_TIMEOUT ? SL_ERR_IO : rc;
 }
 
 /* ------------------------------------------------------------- client */
