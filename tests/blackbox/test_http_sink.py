@@ -183,18 +183,19 @@ def test_backing_off_sink_does_not_stall_its_shard(mock_broker, worker,
                           "shard.count": "1"})
         w.create("hslow", sink_config(target, "hslow", **{
             "batch.max.size": 10, "max.retries": 3,
-            "retry.backoff.ms": 8000,
+            "retry.backoff.ms": 16000,
             "retry.backoff.policy": "CONSTANT_VALUE"}))
         target.wait_for(lambda reqs: len(reqs) >= 1, 30, "the failed request")
         failed_at = time.monotonic()
 
         w.create("hfast", sink_config(healthy, "hfast"))
         produce(mb.bootstrap, "hfast", ["f1", "f2"])
-        healthy.wait_for(lambda reqs: len(reqs) >= 2, 6, "2 fast records")
+        healthy.wait_for(lambda reqs: len(reqs) >= 2, 12, "2 fast records")
         produce(mb.bootstrap, "hfast", ["f3"])
-        healthy.wait_for(lambda reqs: len(reqs) >= 3, 6, "the 3rd fast record")
+        healthy.wait_for(lambda reqs: len(reqs) >= 3, 12, "the 3rd fast record")
         # all of it happened while the slow sink was still backing off
-        assert time.monotonic() - failed_at < 7.5
+        # (generous: a loaded 2-core CI box joins groups slowly)
+        assert time.monotonic() - failed_at < 15.5
         assert len(target.requests()) == 1
         assert [r.body for r in healthy.accepted()] == [b"f1", b"f2", b"f3"]
         assert w.status("hslow")["tasks"][0]["state"] == "RUNNING"
@@ -203,12 +204,12 @@ def test_backing_off_sink_does_not_stall_its_shard(mock_broker, worker,
             lambda reqs: [v for r in reqs if r.status == 200
                           for v in r.body.decode().split(",")] or None,
             30, "the slow records after the back-off")
-        assert time.monotonic() - failed_at >= 7.5
+        assert time.monotonic() - failed_at >= 15.5
         time.sleep(1)
         got = [v for r in target.accepted() for v in r.body.decode().split(",")]
         assert got == ["s1", "s2", "s3"]
         assert len(target.requests()) == 2
-        assert "retry 1/3 in 8000 ms" in w.log()
+        assert "retry 1/3 in 16000 ms" in w.log()
     finally:
         healthy.close()
 
