@@ -21,8 +21,10 @@ import json
 import os
 import re
 import time
-import uuid
 from collections import Counter
+
+# the consumer and partition listing the distributed tests use
+from test_distributed import _consumer, _partitions as topic_partitions
 
 TOKEN = re.compile(rb"r(\d{9})")
 
@@ -85,25 +87,6 @@ def report(test, what, dups, bound, note=""):
 
 
 # ----------------------------------------------------------------- Kafka
-
-def _consumer(bootstrap, group=None):
-    from confluent_kafka import Consumer
-
-    return Consumer({"bootstrap.servers": bootstrap,
-                     "group.id": group or "sl-fault-" + uuid.uuid4().hex,
-                     "enable.auto.commit": False,
-                     "auto.offset.reset": "earliest",
-                     "fetch.wait.max.ms": 10,
-                     "enable.partition.eof": False})
-
-
-def topic_partitions(consumer, topic):
-    md = consumer.list_topics(topic, timeout=10)
-    t = md.topics.get(topic)
-    assert t is not None and t.error is None and t.partitions, \
-        f"no metadata for {topic}: {t.error if t else None}"
-    return sorted(t.partitions)
-
 
 def read_records(bootstrap, topic, timeout=60):
     """Every record of topic up to the high watermarks at call time:

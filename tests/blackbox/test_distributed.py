@@ -34,11 +34,12 @@ WORKER_ID = re.compile(r"^127\.0\.0\.1:\d+$")
 
 # ---------------------------------------------------------------- helpers
 
-def _consumer(bootstrap):
+def _consumer(bootstrap, group=None):
+    """A consumer that never auto-commits; group None = a private one."""
     from confluent_kafka import Consumer
 
     return Consumer({"bootstrap.servers": bootstrap,
-                     "group.id": "sl-test-" + uuid.uuid4().hex,
+                     "group.id": group or "sl-test-" + uuid.uuid4().hex,
                      "enable.auto.commit": False,
                      "auto.offset.reset": "earliest",
                      "fetch.wait.max.ms": 10,
