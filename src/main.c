@@ -7,6 +7,7 @@
 
 #include "config/props.h"
 #include "herder/herder.h"
+#include "ops/ops.h"
 #include "rest/rest.h"
 #include "schemareg/sr.h"
 #include "worker/worker.h"
@@ -68,6 +69,12 @@ static int runtime_start(runtime_t *rt, const char *props_path, bool distributed
                         return -1;
                 }
                 sl_sr_rest_attach(rt->sr, rt->rest);
+        }
+        if (sl_metrics_rest_attach(rt->rest, rt->w, rt->h, err, sizeof(err)) != 0 ||
+            sl_loggers_rest_attach(rt->rest, rt->w, rt->h, err, sizeof(err)) != 0 ||
+            sl_ui_rest_attach(rt->rest, err, sizeof(err)) != 0) {
+                fprintf(stderr, "sluice: %s\n", err);
+                return -1;
         }
         /* the worker id (and, distributed, the URL others use) needs the port */
         sl_worker_set_rest_port(rt->w, sl_rest_port(rt->rest));

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,10 +41,15 @@ struct sl_rest {
         bool https;
         sl_rest_tls_t tls;    /* https: key and chain stay alive for MHD */
         sl_rest_auth_t *auth; /* NULL: no basic auth */
-        /* the other API (sl_rest_set_handler); fn is published last */
-        const char *const *prefixes;
-        sl_rest_handler_t *_Atomic fn;
-        void *opaque;
+        /* other APIs (sl_rest_add_handler): a slot is filled before the
+         * count that publishes it */
+        struct rest_handler {
+                const char *const *prefixes;
+                sl_rest_handler_t *fn;
+                void *opaque;
+        } handlers[SL_REST_MAX_HANDLERS];
+        atomic_int nhandlers;
+        pthread_mutex_t handlers_lock; /* writers only */
         /* MHD only reports why it failed to start through its logger. */
         pthread_mutex_t log_lock;
         char start_err[256];
@@ -274,26 +280,40 @@ static double elapsed_ms(const struct timespec *start)
 
 /* ------------------------------------------------------------ handler */
 
-void sl_rest_set_handler(sl_rest_t *r, const char *const *prefixes, sl_rest_handler_t *fn,
-                         void *opaque)
+int sl_rest_add_handler(sl_rest_t *r, const char *const *prefixes, sl_rest_handler_t *fn,
+                        void *opaque)
 {
-        r->prefixes = prefixes;
-        r->opaque = opaque;
-        atomic_store(&r->fn, fn);
+        int rc = 0;
+
+        pthread_mutex_lock(&r->handlers_lock);
+        int n = atomic_load(&r->nhandlers);
+        if (n < SL_REST_MAX_HANDLERS) {
+                r->handlers[n] = (struct rest_handler){prefixes, fn, opaque};
+                atomic_store(&r->nhandlers, n + 1);
+        } else {
+                rc = -ENOSPC;
+        }
+        pthread_mutex_unlock(&r->handlers_lock);
+        return rc;
 }
 
-static bool handler_claims(const sl_rest_t *rest, const char *url)
+/* The handler whose prefix is the path's first segment, NULL for Connect's
+ * own routes. */
+static const struct rest_handler *handler_for(const sl_rest_t *rest, const char *url)
 {
         size_t n;
+        int count = atomic_load(&rest->nhandlers);
 
         while (*url == '/')
                 url++;
         n = strcspn(url, "/");
-        for (const char *const *p = rest->prefixes; p && *p; p++) {
-                if (strlen(*p) == n && strncmp(url, *p, n) == 0)
-                        return true;
+        for (int i = 0; i < count; i++) {
+                for (const char *const *p = rest->handlers[i].prefixes; p && *p; p++) {
+                        if (strlen(*p) == n && strncmp(url, *p, n) == 0)
+                                return &rest->handlers[i];
+                }
         }
-        return false;
+        return NULL;
 }
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
@@ -309,7 +329,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
         return MHD_YES;
 }
 
-static enum MHD_Result respond_handler(sl_rest_t *rest, sl_rest_handler_t *fn,
+static enum MHD_Result respond_handler(const struct rest_handler *hd,
                                        struct MHD_Connection *conn,
                                        const char *method, const char *url,
                                        rest_req_t *req)
@@ -331,7 +351,7 @@ static enum MHD_Result respond_handler(sl_rest_t *rest, sl_rest_handler_t *fn,
                                    ? "{\"error_code\":413,\"message\":\"Request body too large\"}"
                                    : "{\"error_code\":500,\"message\":\"Out of memory\"}");
         } else {
-                fn(rest->opaque, &q, &resp);
+                hd->fn(hd->opaque, &q, &resp);
         }
         if (resp.status < 100 || resp.status > 599)
                 resp.status = 500;
@@ -357,12 +377,12 @@ static enum MHD_Result respond(sl_rest_t *rest, struct MHD_Connection *conn,
                                const char *method, const char *url,
                                rest_req_t *req)
 {
-        sl_rest_handler_t *fn = atomic_load(&rest->fn);
+        const struct rest_handler *hd = handler_for(rest, url);
         sl_reply_t r = {0};
         int ret;
 
-        if (fn && handler_claims(rest, url))
-                return respond_handler(rest, fn, conn, method, url, req);
+        if (hd)
+                return respond_handler(hd, conn, method, url, req);
         if (req->too_large)
                 sl_reply_error(&r, 413, "Request body too large");
         else if (req->nomem)
@@ -544,6 +564,7 @@ static void rest_free(sl_rest_t *rest)
         sl_rest_tls_clear(&rest->tls);
         sl_rest_auth_destroy(rest->auth);
         pthread_mutex_destroy(&rest->log_lock);
+        pthread_mutex_destroy(&rest->handlers_lock);
         free(rest);
 }
 
@@ -597,6 +618,7 @@ sl_rest_t *sl_rest_start_config(sl_herder_t *h, const sl_strmap_t *config,
         rest->h = h;
         rest->https = l.https;
         pthread_mutex_init(&rest->log_lock, NULL);
+        pthread_mutex_init(&rest->handlers_lock, NULL);
         if (sl_rest_auth_new(config, &rest->auth, errstr, errstr_size)) {
                 rest_free(rest);
                 return NULL;

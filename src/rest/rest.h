@@ -46,9 +46,11 @@ typedef struct sl_rest_response {
 typedef void(sl_rest_handler_t)(void *opaque, const sl_rest_request_t *req,
                                 sl_rest_response_t *resp);
 
-/* prefixes: NULL-terminated, must outlive r. One handler per server; set
- * it right after sl_rest_start (requests before that see Connect's 404). */
-void sl_rest_set_handler(sl_rest_t *r, const char *const *prefixes, sl_rest_handler_t *fn,
-                         void *opaque);
+/* prefixes: NULL-terminated, must outlive r. Add handlers right after
+ * sl_rest_start (requests before that see Connect's 404); the first added
+ * whose prefix matches wins. -ENOSPC past SL_REST_MAX_HANDLERS. */
+#define SL_REST_MAX_HANDLERS 8
+int sl_rest_add_handler(sl_rest_t *r, const char *const *prefixes, sl_rest_handler_t *fn,
+                        void *opaque);
 
 #endif

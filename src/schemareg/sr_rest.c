@@ -543,5 +543,5 @@ out:
 }
 
 void sl_sr_rest_attach(sl_sr_t *sr, struct sl_rest *rest) {
-        sl_rest_set_handler(rest, PREFIXES, handle, sr);
+        (void)sl_rest_add_handler(rest, PREFIXES, handle, sr); /* the first: always room */
 }
