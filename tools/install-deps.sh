@@ -7,7 +7,8 @@ PKGS="gcc meson ninja-build pkg-config git ca-certificates \
   python3 python3-pytest python3-requests python3-confluent-kafka kcat zstd curl gnuplot-nox time \
   libpq-dev postgresql-15 python3-psycopg2 \
   libgnutls28-dev openssl clang libclang-rt-14-dev \
-  swift swift-proxy swift-object swift-account swift-container python3-boto3"
+  swift swift-proxy swift-object swift-account swift-container python3-boto3 \
+  chromium chromium-driver python3-selenium systemd groff-base man-db"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
