@@ -87,6 +87,7 @@ static int runtime_start(runtime_t *rt, const char *props_path, bool distributed
 static int runtime_stop(runtime_t *rt, int rc) {
         if (rt->rest)
                 sl_rest_stop(rt->rest);
+        sl_metrics_stop();
         sl_sr_destroy(rt->sr); /* after REST: no request is using it */
         if (rt->joined)
                 sl_herder_stop_distributed(rt->h);

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "distributed/dist_int.h"
+#include "util/log_levels.h"
 #include "worker/plugins.h"
 
 #define LOGGER "config-log"
@@ -189,6 +191,23 @@ static void set_assignment(sl_dist_t *d, sl_json_t *v) {
         d->assignment = sl_json_dup(v);
 }
 
+/* KIP-976: every worker applies a cluster-scoped level when it reads it,
+ * a worker joining later too (it reads the whole topic). */
+static void set_cluster_logger(const char *ns, const sl_json_t *v) {
+        int level = sl_log_level_parse(sl_json_object_get_str(v, "level"));
+        struct timespec now;
+
+        if (!*ns || level < 0) {
+                sl_warn(LOGGER, "Ignoring the malformed cluster logger level for %s", ns);
+                return;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        sl_json_free(sl_log_levels_set(ns, level,
+                                       (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000));
+        sl_info(LOGGER, "Logger level of %s set to %s (cluster scope)", ns,
+                sl_log_level_name(level));
+}
+
 void sl_dist_on_config(void *opaque, const char *key, size_t key_len, const char *value,
                        size_t value_len, int32_t partition, int64_t offset) {
         sl_dist_t *d = opaque;
@@ -217,7 +236,9 @@ void sl_dist_on_config(void *opaque, const char *key, size_t key_len, const char
                 add_join(d, v);
         else if (!strcmp(k, "sluice-assignment") && v)
                 set_assignment(d, v);
-        /* session-key, logger-cluster-*, tasks-fencing-*: nothing to do */
+        else if (has_prefix(k, "logger-cluster-", &rest) && v)
+                set_cluster_logger(rest, v);
+        /* session-key, tasks-fencing-*: nothing to do */
         pthread_mutex_unlock(&d->h->lock);
 out:
         sl_json_free(v);

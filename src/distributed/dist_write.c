@@ -18,6 +18,33 @@ int sl_dist_write(sl_dist_t *d, const char *key, const sl_json_t *value, char *e
         return rc;
 }
 
+int sl_herder_put_cluster_logger(sl_herder_t *h, const char *ns, const char *level,
+                                 char *errstr, size_t errstr_size) {
+        pthread_mutex_lock(&h->lock);
+        sl_dist_t *d = h->dist;
+        bool started = d && d->started;
+        pthread_mutex_unlock(&h->lock);
+        if (!d)
+                return sl_seterr(errstr, errstr_size, SL_ERR_STATE,
+                                 "Cluster-scoped logger levels need distributed mode");
+        if (!started)
+                return sl_seterr(errstr, errstr_size, SL_ERR_RETRIABLE,
+                                 "The worker has not read the config topic yet");
+        sl_json_t *v = sl_json_object();
+        char *key = malloc(strlen(ns) + sizeof("logger-cluster-"));
+        int rc = SL_ERR_NOMEM;
+        if (v && key && sl_json_object_set(v, "level", sl_json_string(level)) == 0) {
+                strcpy(key, "logger-cluster-");
+                strcat(key, ns);
+                rc = sl_dist_write(d, key, v, errstr, errstr_size);
+        } else {
+                sl_seterr(errstr, errstr_size, rc, "out of memory");
+        }
+        sl_json_free(v);
+        free(key);
+        return rc;
+}
+
 /* Our own writes are visible to this worker once this returns. */
 int sl_dist_sync(sl_dist_t *d, char *errstr, size_t errstr_size) {
         int rc = sl_klog_read_to_end(d->config_log, d->sync_timeout_ms > 10000

@@ -113,6 +113,13 @@ bool sl_herder_distributed_joined(sl_herder_t *h);
 /* Hands this worker's connectors and tasks over and leaves the group. */
 void sl_herder_stop_distributed(sl_herder_t *h);
 
+/* PUT /admin/loggers/{ns}?scope=cluster (KIP-976): writes
+ * logger-cluster-<ns> {"level":level} to the config topic; every worker
+ * applies it when it reads the record. 0, SL_ERR_STATE in standalone mode
+ * (the caller applies the level itself), or an error with errstr. */
+int sl_herder_put_cluster_logger(sl_herder_t *h, const char *ns, const char *level,
+                                 char *errstr, size_t errstr_size);
+
 /* GET /connector-plugins[?connectorsOnly=false] */
 void sl_herder_plugins(sl_herder_t *h, bool connectors_only, sl_reply_t *r);
 /* GET /connector-plugins/{plugin}/config */

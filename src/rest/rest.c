@@ -366,6 +366,8 @@ static enum MHD_Result respond_handler(const struct rest_handler *hd,
                 MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
                                         resp.content_type ? resp.content_type
                                                           : "application/json");
+        for (const char *const *hp = resp.headers; hp && hp[0] && hp[1]; hp += 2)
+                MHD_add_response_header(mr, hp[0], hp[1]);
         ret = MHD_queue_response(conn, (unsigned)resp.status, mr);
         MHD_destroy_response(mr);
         sl_debug(REST_LOGGER, "%s %s %d %.3f ms", method, url, resp.status,

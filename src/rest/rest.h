@@ -41,6 +41,8 @@ typedef struct sl_rest_response {
         int status;
         char *body;               /* malloc'd, sent as is; NULL = empty */
         const char *content_type; /* static; NULL = application/json */
+        /* static name, value, name, value, ..., NULL; NULL = none */
+        const char *const *headers;
 } sl_rest_response_t;
 
 typedef void(sl_rest_handler_t)(void *opaque, const sl_rest_request_t *req,

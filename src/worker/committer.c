@@ -150,3 +150,12 @@ bool sl_committer_submit(sl_committer_t *c, int shard, const char *connector,
 void sl_committer_sync(sl_committer_t *c) {
         drain(c);
 }
+
+int sl_committer_rings(const sl_committer_t *c) {
+        return c ? c->nrings : 0;
+}
+
+void sl_committer_ring_usage(const sl_committer_t *c, int i, size_t *count, size_t *capacity) {
+        *count = sl_ring_count(c->rings[i]);
+        *capacity = sl_ring_capacity(c->rings[i]);
+}

@@ -23,4 +23,9 @@ bool sl_committer_submit(sl_committer_t *c, int shard, const char *connector,
  * directly afterwards are the newest. */
 void sl_committer_sync(sl_committer_t *c);
 
+/* Metrics (any thread): the number of per-shard rings, and ring i's
+ * occupancy (approximate) and capacity. */
+int sl_committer_rings(const sl_committer_t *c);
+void sl_committer_ring_usage(const sl_committer_t *c, int i, size_t *count, size_t *capacity);
+
 #endif

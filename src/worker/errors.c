@@ -44,6 +44,8 @@ const char *sl_stage_name(sl_stage_t s) {
 static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         sl_errh_t *h = opaque;
         (void)rk;
+        if (m->err)
+                sl_tm_add(&h->t->metrics, SL_TM_ERR_DLQ_FAILURES, 1);
         if (m->err && !atomic_exchange(&h->dlq_failed, true))
                 snprintf(h->dlq_err, sizeof(h->dlq_err),
                          "Could not produce message to dead letter queue. topic=%s: %s",
@@ -165,6 +167,7 @@ int sl_errh_handle(sl_errh_t *h, sl_retry_t *r, const sl_errctx_t *ctx) {
                         r->first_ms = now;
                 r->attempts++;
                 if (should_retry(h, r, now)) {
+                        sl_tm_add(&h->t->metrics, SL_TM_ERR_RECORD_FAILURES, 1);
                         sl_debug(LOGGER, "%s-%d: %s failed (retrying, attempt %d): %s",
                                  h->t->connector, h->t->id, sl_stage_name(ctx->stage),
                                  r->attempts, ctx->message ? ctx->message : "");
@@ -275,7 +278,9 @@ static int dlq_send(sl_errh_t *h, const sl_errctx_t *c) {
                 rd_kafka_poll(h->dlq, 10);
         }
         rd_kafka_poll(h->dlq, 0);
+        sl_tm_add(&h->t->metrics, SL_TM_ERR_DLQ_REQUESTS, 1);
         if (err) {
+                sl_tm_add(&h->t->metrics, SL_TM_ERR_DLQ_FAILURES, 1);
                 rd_kafka_headers_destroy(hs);
                 if (!atomic_exchange(&h->dlq_failed, true))
                         snprintf(h->dlq_err, sizeof(h->dlq_err),
@@ -291,7 +296,10 @@ bool sl_errh_report(sl_errh_t *h, const sl_errctx_t *c) {
         sl_buf_t ctx = SL_BUF_INIT;
         bool ok;
 
+        sl_tm_add(&t->metrics, SL_TM_ERR_RECORD_FAILURES, 1);
+        sl_tm_add(&t->metrics, SL_TM_ERR_RECORD_ERRORS, 1);
         if (h->log_enable) {
+                sl_tm_add(&t->metrics, SL_TM_ERR_ERRORS_LOGGED, 1);
                 describe(c, h->log_messages, &ctx);
                 sl_error(LOGGER, "Error encountered in task %s-%d. %s %s: %s", t->connector, t->id,
                          ctx.data, exception_class(c), c->message ? c->message : "");
@@ -306,8 +314,10 @@ bool sl_errh_report(sl_errh_t *h, const sl_errctx_t *c) {
                 sl_task_fail(t, "Tolerance exceeded in error handler. %s\nCaused by: %s: %s",
                              ctx.data, exception_class(c), c->message ? c->message : "");
         }
-        if (ok)
+        if (ok) {
                 atomic_fetch_add(&h->skipped, 1);
+                sl_tm_add(&t->metrics, SL_TM_ERR_RECORDS_SKIPPED, 1);
+        }
         sl_buf_free(&ctx);
         return ok;
 }

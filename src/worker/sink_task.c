@@ -421,6 +421,8 @@ static bool put_batch(sink_run_t *s) {
                 int rc;
                 s->put_retry_ms = -1;
                 rc = t->plugin->sink_put(t->state, recs, nrec, err, sizeof(err));
+                if (rc == 0)
+                        sl_tm_add(&t->metrics, SL_TM_SINK_PUT, nrec);
                 if (rc == SL_ERR_RETRIABLE) {
                         /* the whole batch again later; the shard moves on */
                         int64_t delay = s->put_retry_ms >= 0 ? s->put_retry_ms : 1000;
@@ -450,7 +452,7 @@ static bool put_batch(sink_run_t *s) {
 /* Gather up to MAX_BATCH messages: wait for the first, then take what is
  * already fetched. */
 static size_t consume_some(sink_run_t *s, rd_kafka_message_t **msgs) {
-        size_t n = 0;
+        size_t n = 0, bytes = 0;
 
         while (n < MAX_BATCH) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(s->t->rk, 0);
@@ -463,7 +465,12 @@ static size_t consume_some(sink_run_t *s, rd_kafka_message_t **msgs) {
                         rd_kafka_message_destroy(m);
                         continue;
                 }
+                bytes += m->len + m->key_len;
                 msgs[n++] = m;
+        }
+        if (n > 0) {
+                sl_tm_add(&s->t->metrics, SL_TM_SINK_READ, n);
+                sl_tm_add(&s->t->metrics, SL_TM_SINK_BYTES, bytes);
         }
         return n;
 }
@@ -515,6 +522,8 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         sink_run_t *s = opaque;
         (void)rk;
         (void)offsets;
+        if (!err)
+                sl_tm_add(&s->t->metrics, SL_TM_SINK_COMMITS, 1);
         if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 sl_warn(LOGGER, "%s-%d: offset commit failed (will retry): %s", s->t->connector,
                         s->t->id, rd_kafka_err2str(err));

@@ -303,6 +303,7 @@ int sl_source_batch_add(sl_source_batch_t *b, const sl_source_record_t *rec) {
                 return SL_ERR_CONVERT;
         if (b->n + (b->ndeferred - b->deferred_next) >= b->max)
                 return SL_ERR_STATE;
+        sl_tm_add(&b->task->metrics, SL_TM_SOURCE_POLLED, 1);
         if (b->ndeferred > b->deferred_next)
                 return defer(b, rec);
         rc = add_one(b, rec);
@@ -490,6 +491,7 @@ size_t sl_source_batch_produce(sl_source_batch_t *b) {
                 if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                         /* back-pressure: the caller retries after deliveries */
                         atomic_fetch_sub(&b->refs, 1);
+                        sl_tm_active_add(&b->task->metrics, (int64_t)produced);
                         return produced;
                 }
                 if (err) {
@@ -503,6 +505,7 @@ size_t sl_source_batch_produce(sl_source_batch_t *b) {
                 b->next_rec++;
                 produced++;
         }
+        sl_tm_active_add(&b->task->metrics, (int64_t)produced);
         /* all handed over: drop the producing guard taken at creation */
         b->handed_over = true;
         batch_unref(b);
@@ -577,6 +580,11 @@ void sl_source_batch_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *op
                                  "Cannot write source offsets to %s: %s",
                                  rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
                 return;
+        }
+        sl_tm_active_add(&b->task->metrics, -1);
+        if (!m->err) {
+                sl_tm_add(&b->task->metrics, SL_TM_SOURCE_WRITTEN, 1);
+                sl_tm_add(&b->task->metrics, SL_TM_SOURCE_BYTES, m->len + m->key_len);
         }
         if (m->err) {
                 /* KIP-779: errors.tolerance=all skips records the producer

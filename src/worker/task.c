@@ -1,5 +1,6 @@
 #include "worker/task_int.h"
 #include "transform/chain.h"
+#include "util/log.h"
 #include "util/redact.h"
 
 #include <stdio.h>
@@ -65,6 +66,23 @@ static void wakeups_enable(sl_task_t *t, bool on) {
         rd_kafka_queue_destroy(q);
 }
 
+/* Lines the task's code logs carry its connector context ([name|task-N]). */
+static int source_step_in_ctx(void *task) {
+        sl_task_t *t = task;
+        sl_log_ctx_t prev = sl_log_ctx_set(t->connector, t->id, NULL);
+        int did = sl_source_task_step(t);
+        sl_log_ctx_restore(prev);
+        return did;
+}
+
+static int sink_step_in_ctx(void *task) {
+        sl_task_t *t = task;
+        sl_log_ctx_t prev = sl_log_ctx_set(t->connector, t->id, NULL);
+        int did = sl_sink_task_step(t);
+        sl_log_ctx_restore(prev);
+        return did;
+}
+
 /* Open on the calling (control-plane) thread, then run on a shard. */
 sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                          const char *connector, int id, const sl_strmap_t *config,
@@ -88,6 +106,7 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
         pthread_mutex_init(&t->lock, NULL);
         pthread_mutex_init(&t->topics_lock, NULL);
         t->topics = sl_strmap_new();
+        sl_task_metrics_register(t);
         if (sl_worker_converters(w, t->config, &t->key_conv, &t->value_conv, err,
                                  sizeof(err)) != 0) {
                 sl_task_fail(t, "%s", err);
@@ -112,13 +131,16 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                 sl_task_fail(t, "%s", err);
                 return t;
         }
+        sl_log_ctx_t prev = sl_log_ctx_set(t->connector, t->id, NULL);
         rc = plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_open(t) : sl_sink_task_open(t);
+        sl_log_ctx_restore(prev);
         if (rc != 0)
                 return t;
         t->opened = true;
+        sl_task_metrics_clients_ready(t);
         t->shard = sl_shards_attach(sl_worker_shards(w),
-                                    plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_step
-                                                                        : sl_sink_task_step,
+                                    plugin->type == SL_CONNECTOR_SOURCE ? source_step_in_ctx
+                                                                        : sink_step_in_ctx,
                                     t);
         wakeups_enable(t, true);
         sl_debug(LOGGER, "%s-%d runs on shard %d", connector, id, sl_shard_id(t->shard));
@@ -134,21 +156,26 @@ void sl_task_set_paused(sl_task_t *t, bool paused) {
 void sl_task_stop(sl_task_t *t) {
         if (!t)
                 return;
+        /* before close destroys the clients a scrape may be reading */
+        sl_task_metrics_unregister(t);
         atomic_store(&t->stop, true);
         if (t->shard) {
                 wakeups_enable(t, false);
                 sl_shard_detach(t->shard, t);
         }
         if (t->opened) {
+                sl_log_ctx_t prev = sl_log_ctx_set(t->connector, t->id, NULL);
                 if (t->plugin->type == SL_CONNECTOR_SOURCE)
                         sl_source_task_close(t);
                 else
                         sl_sink_task_close(t);
+                sl_log_ctx_restore(prev);
         }
         sl_task_release(t);
 }
 
 void sl_task_release(sl_task_t *t) {
+        sl_task_metrics_unregister(t);
         sl_converter_destroy(t->key_conv);
         sl_converter_destroy(t->value_conv);
         sl_xchain_destroy(t->chain);

@@ -9,6 +9,7 @@
 #include "shard/shard.h"
 #include "worker/task.h"
 #include "worker/errors.h"
+#include "worker/task_metrics.h"
 
 typedef struct sl_source_batch sl_source_batch_t;
 typedef struct sink_run sink_run_t;
@@ -49,6 +50,7 @@ struct sl_task_ctx {
         sink_run_t *sink;
         /* source, exactly-once mode only (source_txn.c) */
         struct sl_source_txn *txn;
+        sl_task_metrics_t metrics; /* task_metrics.h */
 };
 
 /* Marks the task FAILED with a Connect-style trace. */

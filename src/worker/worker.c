@@ -11,6 +11,7 @@
 
 #include "config/configdef.h"
 #include "distributed/klog.h"
+#include "util/log.h"
 #include "worker/worker_config.h"
 
 #define LOGGER "worker"
@@ -128,6 +129,9 @@ sl_worker_t *sl_worker_new(const sl_strmap_t *raw, bool distributed, char *errst
         w->distributed = distributed;
         if (check_config(w->config, distributed, errstr, errstr_size) != 0)
                 goto fail;
+        /* unset: SLUICE_LOG_FORMAT (or text) stays in force */
+        if (sl_log_format_parse(sl_strmap_get(w->config, "log.format")) >= 0)
+                sl_log_set_format(sl_log_format_parse(sl_strmap_get(w->config, "log.format")));
         w->flush_interval_ms = sl_config_long(w->config, "offset.flush.interval.ms", 60000);
         w->shutdown_timeout_ms =
                 sl_config_long(w->config, "task.shutdown.graceful.timeout.ms", 5000);

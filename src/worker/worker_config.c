@@ -1,5 +1,7 @@
 #include "worker/worker_config.h"
 
+#include <string.h>
+
 #define G_COMMON "Common"
 #define G_REST "REST"
 #define G_STANDALONE "Standalone"
@@ -20,6 +22,19 @@ static int check_absolute_paths(const char *name, const char *value, char *errst
                                       "%s is not an absolute path", items[i]);
         sl_config_list_free(items, n);
         return r;
+}
+
+static const char *const log_formats[] = {"text", "json", NULL};
+
+static int check_admin_listeners(const char *name, const char *value, char *errstr,
+                                 size_t errstr_size) {
+        (void)name;
+        if (strspn(value, " ,") == strlen(value))
+                return 0;
+        return sl_seterr(errstr, errstr_size, SL_ERR_CONFIG,
+                         "a separate admin listener is not supported: leave admin.listeners "
+                         "unset to serve /admin on the REST listener, or set it to an empty "
+                         "string to disable /admin");
 }
 
 const sl_config_def_t sl_worker_config_defs[] = {
@@ -123,6 +138,16 @@ const sl_config_def_t sl_worker_config_defs[] = {
          .flags = SL_CFG_NONEMPTY, .importance = SL_CFG_LOW, .group = G_REST,
          .documentation = "Compacted single-partition topic holding the registry's schemas "
                           "and configs (Confluent's record format; created when missing)."},
+        {.name = "log.format", .type = SL_CFG_STRING, .default_value = "text",
+         .valid_values = log_formats, .importance = SL_CFG_LOW, .group = G_COMMON,
+         .documentation = "Worker log lines on stderr: text (log4j-like) or json (one JSON "
+                          "object per line). SLUICE_LOG_FORMAT sets it for the lines "
+                          "logged before the worker config is read."},
+        {.name = "admin.listeners", .type = SL_CFG_LIST, .validator = check_admin_listeners,
+         .importance = SL_CFG_LOW, .group = G_REST,
+         .documentation = "Unset: /admin/loggers is served on the REST listener. An empty "
+                          "string disables /admin. A separate admin listener is not "
+                          "supported."},
         {.name = NULL},
 };
 

@@ -4,7 +4,7 @@ from conftest import file_source_config
 
 
 def started_count(w, task):
-    return w.log().count(f"INFO source-task: {task} started")
+    return w.log().count(f"sluice.worker.SourceTask: {task} started")
 
 
 def test_connector_only_restart_keeps_tasks_running(mock_broker, worker,

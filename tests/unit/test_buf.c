@@ -242,7 +242,7 @@ static void test_log_line_format(void)
         *second++ = '\0';
         CHECK_STR(text + 25, " INFO t.logger: hello 42");
         CHECK(strlen(second) > 25);
-        CHECK_STR(second + 25, " ERROR other: bad\n");
+        CHECK_STR(second + 25, " ERROR sluice.other: bad\n");
         CHECK(strstr(second, "hidden") == NULL);
 }
 
