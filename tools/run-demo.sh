@@ -3,7 +3,8 @@
 # standalone worker with no bootstrap.servers (so it starts its own
 # in-memory mock Kafka cluster) moving config/demo-input.txt through
 # FileStreamSource -> Kafka -> FileStreamSink into /tmp/sluice-demo/.
-# REST: http://localhost:8083 . Stop with Ctrl-C.
+# REST: http://localhost:8083 (dashboard: /ui, metrics: /metrics,
+# build/tools/sluicectl list). Stop with Ctrl-C.
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
