@@ -94,6 +94,8 @@ int sl_buf_puts(sl_buf_t *b, const char *s);
 int sl_buf_putc(sl_buf_t *b, char c);
 int sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+int sl_buf_vprintf(sl_buf_t *b, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 /* Hand the (NUL-terminated) data to the caller; the buffer becomes empty. */
 char *sl_buf_detach(sl_buf_t *b, size_t *lenp);
 /* Append the whole file at path, at most max bytes, read straight into the

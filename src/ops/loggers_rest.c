@@ -30,25 +30,6 @@ static void reply_json(sl_rest_response_t *resp, int status, sl_json_t *body) {
         sl_json_free(body);
 }
 
-static void reply_error(sl_rest_response_t *resp, int status, const char *msg) {
-        sl_buf_t b = SL_BUF_INIT;
-
-        sl_buf_printf(&b, "{\"error_code\":%d,\"message\":", status);
-        sl_json_write_string(&b, msg, strlen(msg));
-        sl_buf_putc(&b, '}');
-        resp->status = status;
-        resp->body = sl_buf_detach(&b, NULL);
-        resp->content_type = NULL;
-}
-
-static void reply_errorf(sl_rest_response_t *resp, int status, const char *fmt, const char *arg) {
-        sl_buf_t b = SL_BUF_INIT;
-
-        sl_buf_printf(&b, fmt, arg);
-        reply_error(resp, status, b.data ? b.data : "");
-        sl_buf_free(&b);
-}
-
 /* Percent-decoded copy of s; NULL for a malformed escape or a NUL byte. */
 static char *pct_decode(const char *s) {
         size_t n = strlen(s), o = 0;
@@ -92,7 +73,7 @@ static void get_logger(const char *name, sl_rest_response_t *resp) {
         int64_t modified;
 
         if (sl_log_levels_get(name, &level, &modified) != 0) {
-                reply_errorf(resp, 404, "Logger %s not found.", name);
+                sl_rest_response_error(resp, 404, "Logger %s not found.", name);
                 return;
         }
         sl_json_t *o = sl_json_object();
@@ -115,16 +96,16 @@ static void put_logger(loggers_t *l, const char *name, const sl_rest_request_t *
         int level;
 
         if (!body && req->body_len > 0) {
-                reply_errorf(resp, 400, "Cannot parse the request body: %s", err);
+                sl_rest_response_error(resp, 400, "Cannot parse the request body: %s", err);
                 return;
         }
         if (!level_str) {
-                reply_error(resp, 400, "Desired 'level' parameter was not specified in request.");
+                sl_rest_response_error(resp, 400, "Desired 'level' parameter was not specified in request.");
                 goto out;
         }
         if ((level = sl_log_level_parse(level_str)) < 0 || strcasecmp(level_str, "warning") == 0) {
                 /* Kafka answers 404 here (sic) */
-                reply_errorf(resp, 404, "invalid log level '%s'.", level_str);
+                sl_rest_response_error(resp, 404, "invalid log level '%s'.", level_str);
                 goto out;
         }
         if (scope && strcasecmp(scope, "cluster") == 0) {
@@ -137,7 +118,7 @@ static void put_logger(loggers_t *l, const char *name, const sl_rest_request_t *
                         /* standalone: this worker is the whole cluster */
                         sl_json_free(sl_log_levels_set(name, level, epoch_ms()));
                 } else if (rc != 0) {
-                        reply_error(resp, rc == SL_ERR_RETRIABLE ? 503 : 500, err);
+                        sl_rest_response_error(resp, rc == SL_ERR_RETRIABLE ? 503 : 500, "%s", err);
                         goto out;
                 }
                 resp->status = 204;
@@ -164,7 +145,7 @@ static void handle(void *opaque, const sl_rest_request_t *req, sl_rest_response_
         bool is_get = strcmp(req->method, "GET") == 0, is_put = strcmp(req->method, "PUT") == 0;
 
         if (strncmp(p, "/admin/loggers", 14) != 0 || (p[14] != '\0' && p[14] != '/')) {
-                reply_error(resp, 404, "HTTP 404 Not Found");
+                sl_rest_response_error(resp, 404, "HTTP 404 Not Found");
                 return;
         }
         p += 14;
@@ -172,19 +153,19 @@ static void handle(void *opaque, const sl_rest_request_t *req, sl_rest_response_
                 p++;
         if (*p == '\0') {
                 if (!is_get) {
-                        reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+                        sl_rest_response_error(resp, 405, "HTTP 405 Method Not Allowed");
                         return;
                 }
                 reply_json(resp, 200, sl_log_levels_list());
                 return;
         }
         if (strchr(p, '/')) {
-                reply_error(resp, 404, "HTTP 404 Not Found");
+                sl_rest_response_error(resp, 404, "HTTP 404 Not Found");
                 return;
         }
         char *name = pct_decode(p);
         if (!name) {
-                reply_error(resp, 400, "Malformed logger name in the request path");
+                sl_rest_response_error(resp, 400, "Malformed logger name in the request path");
                 return;
         }
         if (is_get)
@@ -192,7 +173,7 @@ static void handle(void *opaque, const sl_rest_request_t *req, sl_rest_response_
         else if (is_put)
                 put_logger(l, name, req, resp);
         else
-                reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+                sl_rest_response_error(resp, 405, "HTTP 405 Method Not Allowed");
         free(name);
 }
 

@@ -24,17 +24,6 @@ static metrics_t *the_metrics;
 
 static const char *const metrics_prefixes[] = {"metrics", NULL};
 
-static void reply_error(sl_rest_response_t *resp, int status, const char *msg) {
-        sl_buf_t b = SL_BUF_INIT;
-
-        sl_buf_printf(&b, "{\"error_code\":%d,\"message\":", status);
-        sl_json_write_string(&b, msg, strlen(msg));
-        sl_buf_putc(&b, '}');
-        resp->status = status;
-        resp->body = sl_buf_detach(&b, NULL);
-        resp->content_type = NULL;
-}
-
 /* One family over every task: value(snap) for tasks of the given kind. */
 typedef double(task_value_fn)(const sl_tm_snap_t *s, int arg);
 
@@ -142,6 +131,19 @@ static void render_tasks(sl_buf_t *out, const sl_tm_snap_t *snap, size_t n) {
         }
 }
 
+/* One gauge per committer ring (one ring a shard). */
+static void ring_family(sl_buf_t *out, const char *name, const char *help, const size_t *v,
+                        int n) {
+        sl_prom_family(out, name, SL_PROM_GAUGE, help);
+        for (int i = 0; i < n; i++) {
+                char shard[16];
+                snprintf(shard, sizeof(shard), "%d", i);
+                sl_prom_sample(out, name,
+                               (const char *const[]){"ring", "committer", "shard", shard, NULL},
+                               (double)v[i]);
+        }
+}
+
 static void render_rings(sl_buf_t *out, const sl_committer_t *c) {
         int n = sl_committer_rings(c);
         size_t *count = calloc((size_t)n + 1, sizeof(*count));
@@ -155,24 +157,9 @@ static void render_rings(sl_buf_t *out, const sl_committer_t *c) {
         /* one read per ring, so occupancy and capacity agree */
         for (int i = 0; i < n; i++)
                 sl_committer_ring_usage(c, i, &count[i], &cap[i]);
-        sl_prom_family(out, "sluice_ring_occupancy", SL_PROM_GAUGE,
-                       "Items queued in a lock-free shard ring.");
-        for (int i = 0; i < n; i++) {
-                char shard[16];
-                snprintf(shard, sizeof(shard), "%d", i);
-                sl_prom_sample(out, "sluice_ring_occupancy",
-                               (const char *const[]){"ring", "committer", "shard", shard, NULL},
-                               (double)count[i]);
-        }
-        sl_prom_family(out, "sluice_ring_capacity", SL_PROM_GAUGE,
-                       "Capacity of a lock-free shard ring.");
-        for (int i = 0; i < n; i++) {
-                char shard[16];
-                snprintf(shard, sizeof(shard), "%d", i);
-                sl_prom_sample(out, "sluice_ring_capacity",
-                               (const char *const[]){"ring", "committer", "shard", shard, NULL},
-                               (double)cap[i]);
-        }
+        ring_family(out, "sluice_ring_occupancy", "Items queued in a lock-free shard ring.",
+                    count, n);
+        ring_family(out, "sluice_ring_capacity", "Capacity of a lock-free shard ring.", cap, n);
         free(count);
         free(cap);
 }
@@ -205,7 +192,7 @@ static void handle_metrics(metrics_t *m, sl_rest_response_t *resp) {
         int n = sl_task_metrics_snapshot(&snap, true);
 
         if (n < 0) {
-                reply_error(resp, 500, "Out of memory");
+                sl_rest_response_error(resp, 500, "Out of memory");
                 return;
         }
         render_worker(&b, m);
@@ -232,7 +219,7 @@ static void handle_throughput(metrics_t *m, const sl_rest_request_t *req,
                 errno = 0;
                 s = v ? strtoll(v, &end, 10) : 0;
                 if (!v || !*v || *end || errno || s < 1) {
-                        reply_error(resp, 400,
+                        sl_rest_response_error(resp, 400,
                                     "Invalid value for query parameter 'seconds': expected a "
                                     "positive integer");
                         return;
@@ -252,13 +239,11 @@ static void metrics_handle(void *opaque, const sl_rest_request_t *req,
         bool tput = !strcmp(req->path, "/metrics/throughput");
 
         if (!root && !tput) {
-                char msg[300];
-                snprintf(msg, sizeof(msg), "Unknown metrics path %.200s", req->path);
-                reply_error(resp, 404, msg);
+                sl_rest_response_error(resp, 404, "Unknown metrics path %.200s", req->path);
                 return;
         }
         if (strcmp(req->method, "GET") != 0) {
-                reply_error(resp, 405, "HTTP 405 Method Not Allowed");
+                sl_rest_response_error(resp, 405, "HTTP 405 Method Not Allowed");
                 return;
         }
         if (root)

@@ -61,20 +61,8 @@ static const sl_ui_asset_t *ui_asset_for(const char *path)
 static void ui_error(sl_rest_response_t *resp, int status, const char *what,
                      const char *detail)
 {
-        sl_buf_t b = SL_BUF_INIT;
-        char msg[512];
-
-        snprintf(msg, sizeof(msg), "%s%s", what, detail);
-        resp->status = status;
+        sl_rest_response_error(resp, status, "%s%.400s", what, detail);
         resp->headers = status == 405 ? not_allowed_headers : error_headers;
-        if (sl_buf_printf(&b, "{\"error_code\":%d,\"message\":", status) ||
-            sl_json_write_string(&b, msg, strlen(msg)) || sl_buf_putc(&b, '}') ||
-            sl_buf_putc(&b, '\0')) {
-                sl_buf_free(&b);
-                resp->status = 500;
-                return;
-        }
-        resp->body = b.data; /* NUL-terminated above */
 }
 
 static void ui_handle(void *opaque, const sl_rest_request_t *req, sl_rest_response_t *resp)

@@ -280,6 +280,30 @@ static double elapsed_ms(const struct timespec *start)
 
 /* ------------------------------------------------------------ handler */
 
+void sl_rest_response_error(sl_rest_response_t *resp, int status, const char *fmt, ...)
+{
+        sl_buf_t msg = SL_BUF_INIT, b = SL_BUF_INIT;
+        va_list ap;
+        int rc;
+
+        va_start(ap, fmt);
+        rc = sl_buf_vprintf(&msg, fmt, ap);
+        va_end(ap);
+        resp->status = status;
+        resp->content_type = NULL;
+        free(resp->body);
+        resp->body = NULL;
+        if (rc || sl_buf_printf(&b, "{\"error_code\":%d,\"message\":", status) ||
+            sl_json_write_string(&b, msg.data ? msg.data : "", msg.len) ||
+            sl_buf_putc(&b, '}')) {
+                resp->status = 500;
+                sl_buf_free(&b);
+        } else {
+                resp->body = sl_buf_detach(&b, NULL);
+        }
+        sl_buf_free(&msg);
+}
+
 int sl_rest_add_handler(sl_rest_t *r, const char *const *prefixes, sl_rest_handler_t *fn,
                         void *opaque)
 {

@@ -45,6 +45,11 @@ typedef struct sl_rest_response {
         const char *const *headers;
 } sl_rest_response_t;
 
+/* Sets resp to status with Connect's {"error_code","message"} body
+ * (the message formatted from fmt); 500 without a body when out of memory. */
+void sl_rest_response_error(sl_rest_response_t *resp, int status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 typedef void(sl_rest_handler_t)(void *opaque, const sl_rest_request_t *req,
                                 sl_rest_response_t *resp);
 

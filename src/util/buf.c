@@ -77,28 +77,35 @@ int sl_buf_putc(sl_buf_t *b, char c)
         return sl_buf_append(b, &c, 1);
 }
 
-int sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
+int sl_buf_vprintf(sl_buf_t *b, const char *fmt, va_list ap)
 {
-        va_list ap;
+        va_list again;
         char tmp[256];
 
         /* Format once into a scratch buffer; most lines fit, saving a pass. */
-        va_start(ap, fmt);
+        va_copy(again, ap);
         int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-        va_end(ap);
-        if (n < 0)
-                return SL_ERR_INVALID;
-        if ((size_t)n < sizeof(tmp))
-                return sl_buf_append(b, tmp, (size_t)n);
-
+        if (n < 0 || (size_t)n < sizeof(tmp)) {
+                va_end(again);
+                return n < 0 ? SL_ERR_INVALID : sl_buf_append(b, tmp, (size_t)n);
+        }
         int r = sl_buf_reserve(b, (size_t)n);
-        if (r)
-                return r;
+        if (r == 0) {
+                vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+                b->len += (size_t)n;
+        }
+        va_end(again);
+        return r;
+}
+
+int sl_buf_printf(sl_buf_t *b, const char *fmt, ...)
+{
+        va_list ap;
+
         va_start(ap, fmt);
-        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        int r = sl_buf_vprintf(b, fmt, ap);
         va_end(ap);
-        b->len += (size_t)n;
-        return 0;
+        return r;
 }
 
 char *sl_buf_detach(sl_buf_t *b, size_t *lenp)

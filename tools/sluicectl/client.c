@@ -1,6 +1,7 @@
 /* REST requests for sluicectl: authentication, TLS, 409 retries and the
  * server's error messages. */
 #include "ctl.h"
+#include "table.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,4 +198,19 @@ void sl_ctl_print_buf(sl_buf_t *b)
         if (b->len)
                 fwrite(b->data, 1, b->len, stdout);
         sl_buf_free(b);
+}
+
+int sl_ctl_print_table(sl_table_t *t)
+{
+        sl_buf_t b = SL_BUF_INIT;
+        int rc = t ? sl_table_render(t, &b) : SL_ERR_NOMEM;
+
+        sl_table_destroy(t);
+        if (rc != 0) {
+                sl_buf_free(&b);
+                sl_ctl_errorf("out of memory");
+                return SL_CTL_EXIT_ERROR;
+        }
+        sl_ctl_print_buf(&b);
+        return 0;
 }

@@ -30,20 +30,6 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int render_and_print(sl_table_t *t)
-{
-        sl_buf_t b = SL_BUF_INIT;
-        int rc = sl_table_render(t, &b);
-        sl_table_destroy(t);
-        if (rc != 0) {
-                sl_buf_free(&b);
-                sl_ctl_errorf("out of memory");
-                return SL_CTL_EXIT_ERROR;
-        }
-        sl_ctl_print_buf(&b);
-        return 0;
-}
-
 int sl_ctl_cmd_list(sl_ctl_t *c)
 {
         sl_ctl_reply_t r;
@@ -108,7 +94,7 @@ int sl_ctl_cmd_list(sl_ctl_t *c)
         }
         free(names);
         if (rc == 0)
-                rc = render_and_print(t);
+                rc = sl_ctl_print_table(t);
         else
                 sl_table_destroy(t);
 out:
@@ -355,7 +341,7 @@ static int print_restarting(sl_ctl_t *c, sl_ctl_reply_t *r)
                 return SL_CTL_EXIT_ERROR;
         }
         printf("%s restart requested\n", c->args[0]);
-        return render_and_print(t);
+        return sl_ctl_print_table(t);
 }
 
 int sl_ctl_cmd_restart(sl_ctl_t *c)

@@ -67,6 +67,10 @@ char *sl_ctl_connector_path(const char *name, const char *suffix);
 void sl_ctl_print_body(const sl_ctl_reply_t *r);
 /* Prints buf (a rendered table etc.) to stdout and frees it. */
 void sl_ctl_print_buf(sl_buf_t *b);
+/* Renders t to stdout and destroys it (NULL: out of memory); 0 or
+ * SL_CTL_EXIT_ERROR. */
+struct sl_table;
+int sl_ctl_print_table(struct sl_table *t);
 /* "sluicectl: <message>" on stderr. */
 void sl_ctl_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
