@@ -83,7 +83,7 @@ def test_help_lists_commands_and_options():
         assert f"\n  {cmd} " in out
         assert ok(ctl(cmd, "--help")).startswith(
             f"Usage: sluicectl [OPTIONS] {cmd}")
-    for word in ("--url", "--user", "--password-file", "--cacert",
+    for word in ("--url", "--user", "--password-file", "--cacert", "--cert",
                  "--timeout", "-o, --output", "SLUICE_URL"):
         assert word in out
     assert ok(ctl("help")) == out
@@ -515,6 +515,28 @@ def test_https_with_cacert(worker, pki):  # noqa: F811
     assert out == "NAME  TYPE  STATE  TASKS  WORKER\n"
     r = ctl("--cacert", pki / "nope.pem", "list", url=w.url)
     assert r.returncode == 1 and "nope.pem" in r.stderr
+
+
+def test_https_client_certificate(worker, pki, tmp_path):  # noqa: F811
+    w = worker.start(tls_props(pki, **{
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(pki / "ca.pem"),
+        "ssl.client.auth": "required"}), scheme="https",
+        client={"verify": str(pki / "ca.pem"),
+                "cert": (str(pki / "client.crt"), str(pki / "client.key"))})
+    both = tmp_path / "client.pem"
+    both.write_text((pki / "client.key").read_text() +
+                    (pki / "client.crt").read_text())
+    # without a client certificate the handshake is refused
+    r = ctl("--cacert", pki / "ca.pem", "list", url=w.url)
+    assert r.returncode == 1 and "cannot connect" in r.stderr
+    out = ok(ctl("--cacert", pki / "ca.pem", "--cert", both, "list",
+                 url=w.url))
+    assert out == "NAME  TYPE  STATE  TASKS  WORKER\n"
+    # a file without its key is refused before any request
+    r = ctl("--cacert", pki / "ca.pem", "--cert", pki / "client.crt", "list",
+            url=w.url)
+    assert r.returncode == 1 and "private key" in r.stderr
 
 
 # ----------------------------------------------------- 409 retries

@@ -112,6 +112,9 @@ static const char global_help[] =
         "  --password-file FILE  (its first line)\n"
         "  --cacert FILE         trust the CA certificates of this PEM file\n"
         "                        for https (default: the system's)\n"
+        "  --cert FILE           client certificate chain and private key\n"
+        "                        (PEM; an encrypted key's password from env\n"
+        "                        SLUICE_KEY_PASSWORD) for ssl.client.auth\n"
         "  --timeout SECONDS     per request (default 60)\n"
         "  -o, --output FORMAT   table (default), wide or json (the server's\n"
         "                        JSON as is)\n"
@@ -159,7 +162,7 @@ static const cmd_t *find_command(const char *name)
 }
 
 typedef struct opts {
-        const char *url, *user, *password_file, *cacert, *timeout, *output;
+        const char *url, *user, *password_file, *cacert, *cert, *timeout, *output;
         bool help, version;
         unsigned cmd_opts; /* command options seen */
         const char *task;
@@ -182,6 +185,7 @@ static int take_option(opts_t *o, sl_ctl_t *c, const char *name,
                 {"user", &o->user, 0},
                 {"password-file", &o->password_file, 0},
                 {"cacert", &o->cacert, 0},
+                {"cert", &o->cert, 0},
                 {"timeout", &o->timeout, 0},
                 {"output", &o->output, 0},
                 {"task", &o->task, OPT_TASK},
@@ -379,21 +383,43 @@ static int set_auth(sl_ctl_t *c, const opts_t *o)
         return 0;
 }
 
-static int set_tls(sl_ctl_t *c, const char *cacert)
+static int set_tls(sl_ctl_t *c, const char *cacert, const char *cert)
 {
-        if (!cacert)
-                return 0;
-        char *pem = read_small_file(cacert, "CA file");
-        if (!pem)
-                return SL_CTL_EXIT_ERROR;
+        char *ca_pem = NULL, *cert_pem = NULL, *certs = NULL, *key = NULL;
         char err[512];
-        c->tls = sl_tls_client_new(pem, NULL, NULL, NULL, err, sizeof(err));
-        free(pem);
-        if (!c->tls) {
-                sl_ctl_errorf("--cacert %s: %s", cacert, err);
-                return SL_CTL_EXIT_ERROR;
+        int rc = SL_CTL_EXIT_ERROR;
+
+        if (!cacert && !cert)
+                return 0;
+        if (cacert && !(ca_pem = read_small_file(cacert, "CA file")))
+                goto out;
+        if (cert) {
+                if (!(cert_pem = read_small_file(cert, "certificate file")))
+                        goto out;
+                if (sl_pem_split(cert_pem, &certs, &key) != 0) {
+                        sl_ctl_errorf("out of memory");
+                        goto out;
+                }
+                if (!certs || !key) {
+                        sl_ctl_errorf("--cert %s: needs a certificate and its private key "
+                                      "(PEM)", cert);
+                        goto out;
+                }
         }
-        return 0;
+        c->tls = sl_tls_client_new(ca_pem, certs, key, getenv("SLUICE_KEY_PASSWORD"), err,
+                                   sizeof(err));
+        if (!c->tls)
+                sl_ctl_errorf("%s: %s", cert ? cert : cacert, err);
+        else
+                rc = 0;
+out:
+        free(ca_pem);
+        free(certs);
+        if (cert_pem)
+                free_secret(cert_pem, strlen(cert_pem));
+        if (key)
+                free_secret(key, strlen(key));
+        return rc;
 }
 
 static int check_cmd_options(const cmd_t *cmd, const opts_t *o, sl_ctl_t *c)
@@ -490,7 +516,7 @@ int main(int argc, char **argv)
         if ((rc = set_output(&c, o.output)) != 0 ||
             (rc = set_timeout(&c, o.timeout)) != 0 ||
             (rc = check_cmd_options(cmd, &o, &c)) != 0 ||
-            (rc = set_auth(&c, &o)) != 0 || (rc = set_tls(&c, o.cacert)) != 0)
+            (rc = set_auth(&c, &o)) != 0 || (rc = set_tls(&c, o.cacert, o.cert)) != 0)
                 goto out;
         rc = cmd->run(&c);
 out:
