@@ -8,6 +8,7 @@
 
 #include "distributed/assign.h"
 #include "distributed/dist_int.h"
+#include "util/log.h"
 #include "worker/plugins.h"
 
 #define LOGGER "dist"
@@ -576,7 +577,10 @@ static void generate(sl_dist_t *d, local_conn_t *lc, const want_conn_t *wc) {
         cfgs = calloc((size_t)max + 1, sizeof(*cfgs));
         for (int i = 0; i < max; i++)
                 cfgs[i] = sl_strmap_new();
+        /* the connector's own code logs as [name|worker] (Kafka's MDC) */
+        sl_log_ctx_t prev = sl_log_ctx_set(wc->name, -1, NULL);
         n = v.plugin->task_configs(v.resolved, max, cfgs, err, sizeof(err));
+        sl_log_ctx_restore(prev);
         if (n < 0) {
                 set_trace(lc, *err ? err : "Connector failed to generate task configs");
                 lc->state = "FAILED";

@@ -8,6 +8,7 @@
 
 #include "config/props.h"
 #include "herder/herder_int.h"
+#include "util/log.h"
 #include "util/redact.h"
 
 #define LOGGER "herder"
@@ -121,8 +122,11 @@ static int conn_generate(sl_herder_t *h, sl_conn_t *c, generation_t *g) {
         g->cfgs = calloc((size_t)max, sizeof(*g->cfgs));
         for (int i = 0; g->cfgs && i < max; i++)
                 g->cfgs[i] = sl_strmap_new();
+        /* the connector's own code logs as [name|worker] (Kafka's MDC) */
+        sl_log_ctx_t prev = sl_log_ctx_set(c->name, -1, NULL);
         g->n = g->cfgs ? c->plugin->task_configs(g->resolved, max, g->cfgs, err, sizeof(err))
                        : -1;
+        sl_log_ctx_restore(prev);
         if (g->n > max)
                 g->n = max;
         for (int i = g->n < 0 ? 0 : g->n; g->cfgs && i < max; i++)

@@ -271,3 +271,19 @@ def test_env_log_level_sets_root(worker):
         {"root": {"level": "DEBUG", "last_modified": None}}
     assert w.get(f"/admin/loggers/{FSINK}").json() == \
         {"level": "DEBUG", "last_modified": None}
+
+
+def test_connector_code_logs_with_worker_context(worker, mock_broker):
+    """What a connector (not a task) logs while generating task configs
+    carries [name|worker], as Kafka Connect's connector.context does."""
+    w = worker.start({"bootstrap.servers": mock_broker.bootstrap})
+    r = w.post("/connectors", json={"name": "ck", "config": {
+        "connector.class":
+            "org.apache.kafka.connect.mirror.MirrorCheckpointConnector",
+        "source.cluster.alias": "src",
+        "source.cluster.bootstrap.servers": mock_broker.bootstrap,
+        "groups": "app", "groups.exclude": "app"}})
+    assert r.status_code == 201, r.text
+    w.wait_for(lambda: "[ck|worker] org.apache.kafka.connect.mirror."
+                       "MirrorCheckpointTask: Every group is excluded"
+               in w.log(), 20, "connector context")
