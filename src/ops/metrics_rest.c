@@ -164,17 +164,45 @@ static void render_rings(sl_buf_t *out, const sl_committer_t *c) {
         free(cap);
 }
 
-static void render_worker(sl_buf_t *out, metrics_t *m) {
+/* The connector count, and from {name: {"status": {"connector": {"state",
+ * "worker_id"}}}} the state of each connector instance this worker runs (a connector failing to generate task configs has no task to show
+ * it). */
+static void render_connectors(sl_buf_t *out, metrics_t *m) {
         sl_reply_t r = {0};
-        double nconn = 0;
+        const sl_json_t *all;
+        size_t n = 0;
 
+        /* the plain list counts only connectors with a config */
         sl_herder_connectors(m->h, false, false, &r);
         if (r.body && r.body->type == SL_JSON_ARRAY)
-                nconn = (double)r.body->u.arr.len;
+                n = r.body->u.arr.len;
         sl_reply_clear(&r);
         sl_prom_family(out, "sluice_connectors", SL_PROM_GAUGE,
                        "Connectors configured in this worker's cluster.");
-        sl_prom_sample(out, "sluice_connectors", NULL, nconn);
+        sl_prom_sample(out, "sluice_connectors", NULL, (double)n);
+        sl_herder_connectors(m->h, true, false, &r);
+        all = r.body && r.body->type == SL_JSON_OBJECT ? r.body : NULL;
+        n = all ? all->u.obj.len : 0;
+        sl_prom_family(out, "sluice_connector_state", SL_PROM_GAUGE,
+                       "1 for the state of each connector instance this worker runs.");
+        for (size_t i = 0; i < n; i++) {
+                const sl_json_t *st = sl_json_object_get(all->u.obj.vals[i], "status");
+                const sl_json_t *c = st ? sl_json_object_get(st, "connector") : NULL;
+                const char *state = c ? sl_json_object_get_str(c, "state") : NULL;
+                const char *wid = c ? sl_json_object_get_str(c, "worker_id") : NULL;
+
+                if (!state || !wid || strcmp(wid, sl_worker_id(m->w)) != 0)
+                        continue;
+                sl_prom_sample(out, "sluice_connector_state",
+                               (const char *const[]){"connector", all->u.obj.keys[i], "state",
+                                                     state, NULL},
+                               1);
+        }
+        sl_reply_clear(&r);
+}
+
+static void render_worker(sl_buf_t *out, metrics_t *m) {
+        render_connectors(out, m);
         sl_prom_family(out, "sluice_worker_info", SL_PROM_GAUGE,
                        "Worker build and identity (always 1).");
         sl_prom_sample(out, "sluice_worker_info",

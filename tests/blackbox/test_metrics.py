@@ -284,6 +284,23 @@ def test_label_values_are_escaped(w, tmp_path):
                timeout=60, desc="records of the oddly named connector")
 
 
+def test_connector_state_gauge(w, tmp_path):
+    inp = tmp_path / "in.txt"
+    inp.write_text("one\n")
+    w.create("st", file_source_config(inp, "mt-st"))
+    wait_until(lambda: metric(w, "sluice_connector_state", connector="st",
+                              state="RUNNING") == 1,
+               timeout=60, desc="RUNNING connector state")
+    assert w.put("/connectors/st/pause").status_code == 202
+    wait_until(lambda: metric(w, "sluice_connector_state", connector="st",
+                              state="PAUSED") == 1,
+               timeout=60, desc="PAUSED connector state")
+    # one state at a time
+    assert [s for s in series(scrape(w), "sluice_connector_state",
+                              connector="st")
+            if s[0]["state"] != "PAUSED"] == []
+
+
 def test_deleted_connector_series_disappear(w, tmp_path):
     inp = tmp_path / "in.txt"
     inp.write_text("one\n")
