@@ -432,7 +432,9 @@ static void fail_batch(sl_source_batch_t *b, const char *fmt, const char *detail
         sl_task_t *t = b->task;
         atomic_store(&b->failed, true);
         if (!atomic_exchange(&t->delivery_failed, true)) {
-                snprintf(t->delivery_err, sizeof(t->delivery_err), fmt, detail);
+                int n = snprintf(t->delivery_err, sizeof(t->delivery_err), fmt, detail);
+                if (n >= (int)sizeof(t->delivery_err)) /* a long broker message: mark the cut */
+                        memcpy(t->delivery_err + sizeof(t->delivery_err) - 4, "...", 4);
                 /* The task fails and a restart resends everything past its
                  * committed offset: records still queued in the producer
                  * would be written now only to be written again then (one
