@@ -89,6 +89,10 @@ void sl_buf_init(sl_buf_t *b);
 void sl_buf_free(sl_buf_t *b);
 void sl_buf_reset(sl_buf_t *b); /* len = 0, keeps memory */
 int sl_buf_reserve(sl_buf_t *b, size_t extra);
+/* Room for need elements of elem bytes in the array *arrayp (a T **)
+ * holding *cap: grows by doubling, from first when empty. 0, or
+ * SL_ERR_NOMEM with the array untouched. */
+int sl_array_reserve(void *arrayp, size_t *cap, size_t need, size_t elem, size_t first);
 int sl_buf_append(sl_buf_t *b, const void *p, size_t n);
 int sl_buf_puts(sl_buf_t *b, const char *s);
 int sl_buf_putc(sl_buf_t *b, char c);

@@ -257,14 +257,8 @@ static size_t value_nodes(avro_schema_t s, node_count_t *z, int depth)
                         return z->v[i].n ? z->v[i].n : SIZE_MAX;
         if (depth > MAX_DEPTH)
                 return SIZE_MAX;
-        if (z->len == z->cap) {
-                size_t cap = z->cap ? z->cap * 2 : 16;
-                rec_nodes_t *v = realloc(z->v, cap * sizeof(*v));
-                if (!v)
-                        return SIZE_MAX;
-                z->v = v;
-                z->cap = cap;
-        }
+        if (sl_array_reserve(&z->v, &z->cap, z->len + 1, sizeof(*z->v), 16) != 0)
+                return SIZE_MAX;
         size_t at = z->len++, n = 1;
         z->v[at] = (rec_nodes_t){s, 0};
         for (size_t i = 0; n <= MAX_VALUE_NODES && i < avro_schema_record_size(s);
@@ -305,14 +299,9 @@ static size_t max_value_nodes(avro_schema_t s, node_count_t *z,
         for (size_t i = 0; i < walked->len; i++)
                 if (walked->v[i].rec == s)
                         return 0;
-        if (walked->len == walked->cap) {
-                size_t cap = walked->cap ? walked->cap * 2 : 16;
-                rec_nodes_t *v = realloc(walked->v, cap * sizeof(*v));
-                if (!v)
-                        return SIZE_MAX;
-                walked->v = v;
-                walked->cap = cap;
-        }
+        if (sl_array_reserve(&walked->v, &walked->cap, walked->len + 1, sizeof(*walked->v),
+                             16) != 0)
+                return SIZE_MAX;
         walked->v[walked->len++] = (rec_nodes_t){s, 0};
         most = value_nodes(s, z, 0);
         for (size_t i = 0; most <= MAX_VALUE_NODES && i < avro_schema_record_size(s);

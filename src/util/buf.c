@@ -30,29 +30,36 @@ void sl_buf_reset(sl_buf_t *b)
 }
 
 /* cap counts the NUL byte, so len + extra + 1 must fit. */
+int sl_array_reserve(void *arrayp, size_t *cap, size_t need, size_t elem, size_t first)
+{
+        void *items;
+
+        if (need <= *cap)
+                return 0;
+        size_t n = *cap ? *cap : first;
+        while (n < need)
+                n = n > SIZE_MAX / 2 ? need : n * 2;
+        if (elem && n > SIZE_MAX / elem)
+                return SL_ERR_NOMEM;
+        /* arrayp is a T **: copied through memcpy, whatever T is */
+        memcpy(&items, arrayp, sizeof(items));
+        items = realloc(items, n * elem);
+        if (!items)
+                return SL_ERR_NOMEM;
+        memcpy(arrayp, &items, sizeof(items));
+        *cap = n;
+        return 0;
+}
+
 int sl_buf_reserve(sl_buf_t *b, size_t extra)
 {
         if (extra > SIZE_MAX - b->len - 1)
                 return SL_ERR_NOMEM;
-        size_t need = b->len + extra + 1;
-        if (need <= b->cap)
-                return 0;
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < need) {
-                if (cap > SIZE_MAX / 2) {
-                        cap = need;
-                        break;
-                }
-                cap *= 2;
-        }
-        char *p = realloc(b->data, cap);
-        if (!p)
-                return SL_ERR_NOMEM;
-        if (!b->data)
-                p[0] = '\0';
-        b->data = p;
-        b->cap = cap;
-        return 0;
+        bool fresh = !b->data;
+        int rc = sl_array_reserve(&b->data, &b->cap, b->len + extra + 1, 1, 64);
+        if (rc == 0 && fresh)
+                b->data[0] = '\0';
+        return rc;
 }
 
 int sl_buf_append(sl_buf_t *b, const void *p, size_t n)

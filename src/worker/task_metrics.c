@@ -177,15 +177,9 @@ int sl_task_metrics_snapshot(sl_tm_snap_t **out, bool with_lag) {
         for (sl_task_t *t = reg_head; t; t = t->metrics.next) {
                 sl_tm_snap_t *e;
 
-                if (n == cap) {
-                        size_t ncap = cap ? 2 * cap : 16;
-                        sl_tm_snap_t *ns = realloc(s, ncap * sizeof(*s));
-                        if (!ns) {
-                                rc = -ENOMEM;
-                                break;
-                        }
-                        s = ns;
-                        cap = ncap;
+                if (sl_array_reserve(&s, &cap, n + 1, sizeof(*s), 16) != 0) {
+                        rc = -ENOMEM;
+                        break;
                 }
                 e = &s[n];
                 memset(e, 0, sizeof(*e));

@@ -67,6 +67,32 @@ static void test_buf_reserve(void)
         sl_buf_free(&b);
 }
 
+static void test_array_reserve(void)
+{
+        struct pair {
+                int a, b;
+        } *v = NULL;
+        size_t cap = 0;
+
+        CHECK_INT(sl_array_reserve(&v, &cap, 0, sizeof(*v), 4), 0);
+        CHECK(v == NULL && cap == 0); /* nothing needed, nothing allocated */
+        CHECK_INT(sl_array_reserve(&v, &cap, 1, sizeof(*v), 4), 0);
+        CHECK(v != NULL && cap == 4);
+        for (int i = 0; i < 4; i++)
+                v[i] = (struct pair){i, -i};
+        CHECK_INT(sl_array_reserve(&v, &cap, 4, sizeof(*v), 4), 0);
+        CHECK(cap == 4);
+        CHECK_INT(sl_array_reserve(&v, &cap, 9, sizeof(*v), 4), 0);
+        CHECK(cap == 16); /* doubled until it fits */
+        for (int i = 0; i < 4; i++)
+                CHECK(v[i].a == i && v[i].b == -i); /* contents kept */
+        /* a size that cannot be allocated leaves the array as it was */
+        struct pair *before = v;
+        CHECK_INT(sl_array_reserve(&v, &cap, SIZE_MAX / 2, sizeof(*v), 4), SL_ERR_NOMEM);
+        CHECK(v == before && cap == 16);
+        free(v);
+}
+
 static void test_buf_printf(void)
 {
         sl_buf_t b = SL_BUF_INIT;
@@ -265,6 +291,7 @@ int main(void)
         RUN(test_buf_append_nul_terminated);
         RUN(test_buf_growth);
         RUN(test_buf_reserve);
+        RUN(test_array_reserve);
         RUN(test_buf_printf);
         RUN(test_buf_printf_long);
         RUN(test_buf_reset_keeps_memory);

@@ -67,14 +67,9 @@ static char *escape_cell(const char *s)
 
 static int add_row(sl_table_t *t, const char *const *cells)
 {
-        if (t->nrows == t->cap) {
-                size_t cap = t->cap ? t->cap * 2 : 8;
-                char **n = realloc(t->cells, cap * t->ncols * sizeof(*n));
-                if (!n)
-                        return SL_ERR_NOMEM;
-                t->cells = n;
-                t->cap = cap;
-        }
+        /* cells hold ncols pointers a row */
+        if (sl_array_reserve(&t->cells, &t->cap, t->nrows + 1, t->ncols * sizeof(*t->cells), 8))
+                return SL_ERR_NOMEM;
         char **row = t->cells + t->nrows * t->ncols;
         for (size_t i = 0; i < t->ncols; i++) {
                 row[i] = escape_cell(cells[i]);
