@@ -67,18 +67,11 @@ static void wakeups_enable(sl_task_t *t, bool on) {
 }
 
 /* Lines the task's code logs carry its connector context ([name|task-N]). */
-static int source_step_in_ctx(void *task) {
+static int step_in_ctx(void *task) {
         sl_task_t *t = task;
         sl_log_ctx_t prev = sl_log_ctx_set(t->connector, t->id, NULL);
-        int did = sl_source_task_step(t);
-        sl_log_ctx_restore(prev);
-        return did;
-}
-
-static int sink_step_in_ctx(void *task) {
-        sl_task_t *t = task;
-        sl_log_ctx_t prev = sl_log_ctx_set(t->connector, t->id, NULL);
-        int did = sl_sink_task_step(t);
+        int did = t->plugin->type == SL_CONNECTOR_SOURCE ? sl_source_task_step(t)
+                                                         : sl_sink_task_step(t);
         sl_log_ctx_restore(prev);
         return did;
 }
@@ -138,10 +131,7 @@ sl_task_t *sl_task_start(sl_worker_t *w, const sl_connector_plugin_t *plugin,
                 return t;
         t->opened = true;
         sl_task_metrics_clients_ready(t);
-        t->shard = sl_shards_attach(sl_worker_shards(w),
-                                    plugin->type == SL_CONNECTOR_SOURCE ? source_step_in_ctx
-                                                                        : sink_step_in_ctx,
-                                    t);
+        t->shard = sl_shards_attach(sl_worker_shards(w), step_in_ctx, t);
         wakeups_enable(t, true);
         sl_debug(LOGGER, "%s-%d runs on shard %d", connector, id, sl_shard_id(t->shard));
         return t;
