@@ -616,12 +616,8 @@ static int source_start(sl_task_ctx_t *ctx, const sl_strmap_t *config,
         if (has(config, "timestamp.initial")) {
                 s->has_ts_initial = true;
                 s->ts_initial = sl_config_long(config, "timestamp.initial", 0);
-                if (s->ts_initial == -1) {
-                        struct timespec ts;
-                        clock_gettime(CLOCK_REALTIME, &ts);
-                        s->ts_initial = (int64_t)ts.tv_sec * 1000 +
-                                        ts.tv_nsec / 1000000;
-                }
+                if (s->ts_initial == -1)
+                        s->ts_initial = sl_epoch_ms();
         }
         if (pg_numeric_mapping_parse(sl_config_str(config, "numeric.mapping"),
                                      &s->numeric) < 0) {

@@ -198,13 +198,6 @@ typedef struct s3_sink {
         bool warned_unmapped;
 } s3_sink_t;
 
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------ retries */
 
 /* Runs op (an S3 request) with s3.part.retries retries of transient
@@ -537,7 +530,7 @@ static int s3_sink_put(void *state, const sl_sink_record_t *records, size_t cnt,
 
         for (size_t i = 0; i < cnt; i++) {
                 const sl_sink_record_t *rec = &records[i];
-                int64_t now = now_ms(), ts;
+                int64_t now = sl_epoch_ms(), ts;
                 s3_writer_t *w;
 
                 sl_buf_reset(&s->line);
@@ -576,7 +569,7 @@ static int s3_sink_put(void *state, const sl_sink_record_t *records, size_t cnt,
 static int s3_sink_flush(void *state, char *errstr, size_t errstr_size)
 {
         s3_sink_t *s = state;
-        int64_t now = now_ms();
+        int64_t now = sl_epoch_ms();
         int r;
 
         for (size_t i = 0; i < s->nws; i++)

@@ -67,6 +67,8 @@ sl_log_level_t sl_log_get_level(void);
 
 /* Milliseconds on the monotonic clock (deadlines, intervals, back-off). */
 int64_t sl_now_ms(void);
+/* Milliseconds since the Unix epoch (timestamps others read). */
+int64_t sl_epoch_ms(void);
 /* Milliseconds from now until deadline (sl_now_ms time): 0 once passed,
  * -1 (wait forever) for a negative deadline, at most INT_MAX. */
 int sl_ms_until(int64_t deadline);

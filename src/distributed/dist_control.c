@@ -729,15 +729,12 @@ static void publish_topics(sl_dist_t *d, local_task_t *lt) {
                 if (!sl_strmap_has(lt->topics_written, key)) {
                         sl_json_t *v = sl_json_object(), *t = sl_json_object();
                         char *text, err[256];
-                        struct timespec ts;
 
-                        clock_gettime(CLOCK_REALTIME, &ts);
                         sl_json_object_set(t, "name", sl_json_string(topic));
                         sl_json_object_set(t, "connector", sl_json_string(lt->conn));
                         sl_json_object_set(t, "task", sl_json_int(lt->id));
                         sl_json_object_set(t, "discoverTimestamp",
-                                           sl_json_int((int64_t)ts.tv_sec * 1000 +
-                                                       ts.tv_nsec / 1000000));
+                                           sl_json_int(sl_epoch_ms()));
                         sl_json_object_set(v, "topic", t);
                         text = sl_json_to_string(v);
                         if (sl_klog_send(d->status_log, key, strlen(key), text, strlen(text), -1,

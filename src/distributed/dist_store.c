@@ -195,15 +195,12 @@ static void set_assignment(sl_dist_t *d, sl_json_t *v) {
  * a worker joining later too (it reads the whole topic). */
 static void set_cluster_logger(const char *ns, const sl_json_t *v) {
         int level = sl_log_level_parse(sl_json_object_get_str(v, "level"));
-        struct timespec now;
 
         if (!*ns || level < 0) {
                 sl_warn(LOGGER, "Ignoring the malformed cluster logger level for %s", ns);
                 return;
         }
-        clock_gettime(CLOCK_REALTIME, &now);
-        sl_json_free(sl_log_levels_set(ns, level,
-                                       (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000));
+        sl_json_free(sl_log_levels_set(ns, level, sl_epoch_ms()));
         sl_info(LOGGER, "Logger level of %s set to %s (cluster scope)", ns,
                 sl_log_level_name(level));
 }

@@ -55,12 +55,6 @@ static char *pct_decode(const char *s) {
         return out;
 }
 
-static int64_t epoch_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *query(const sl_rest_request_t *req, const char *key) {
         for (size_t i = 0; i < req->nquery; i++)
                 if (strcmp(req->qkey[i], key) == 0)
@@ -116,7 +110,7 @@ static void put_logger(loggers_t *l, const char *name, const sl_rest_request_t *
                                  : SL_ERR_STATE;
                 if (rc == SL_ERR_STATE) {
                         /* standalone: this worker is the whole cluster */
-                        sl_json_free(sl_log_levels_set(name, level, epoch_ms()));
+                        sl_json_free(sl_log_levels_set(name, level, sl_epoch_ms()));
                 } else if (rc != 0) {
                         sl_rest_response_error(resp, rc == SL_ERR_RETRIABLE ? 503 : 500, "%s", err);
                         goto out;
@@ -130,7 +124,7 @@ static void put_logger(loggers_t *l, const char *name, const sl_rest_request_t *
                         "Received invalid scope '%s' in request to adjust logging level; "
                         "will default to worker.",
                         scope);
-        sl_json_t *affected = sl_log_levels_set(name, level, epoch_ms());
+        sl_json_t *affected = sl_log_levels_set(name, level, sl_epoch_ms());
         if (affected)
                 sl_info(LOGGER, "Logger level of %s set to %s (worker scope)", name,
                         sl_log_level_name(level));

@@ -50,18 +50,6 @@ struct sl_throughput {
         size_t nprev;
 };
 
-static int64_t mono_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t epoch_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void task_totals(const sl_tm_snap_t *s, uint64_t *rec, uint64_t *bytes) {
         *rec = s->c[s->sink ? SL_TM_SINK_PUT : SL_TM_SOURCE_WRITTEN];
         *bytes = s->c[s->sink ? SL_TM_SINK_BYTES : SL_TM_SOURCE_BYTES];
@@ -97,7 +85,7 @@ static void sample(sl_throughput_t *tp, bool baseline) {
         int n = sl_task_metrics_snapshot(&snap, false);
         prev_task_t *now;
         size_t k = 0, slot = tp->head;
-        int64_t mono = mono_ms();
+        int64_t mono = sl_now_ms();
         double secs;
         bool paused = false;
 
@@ -161,7 +149,7 @@ static void sample(sl_throughput_t *tp, bool baseline) {
         tp->head = (tp->head + 1) % SL_THROUGHPUT_SAMPLES;
         if (tp->nsamples < SL_THROUGHPUT_SAMPLES)
                 tp->nsamples++;
-        tp->end_ms = epoch_ms();
+        tp->end_ms = sl_epoch_ms();
 }
 
 /* Paused partitions are not fetched, so their cached high watermark
@@ -258,8 +246,8 @@ sl_throughput_t *sl_throughput_start(sl_worker_t *w, char *errstr, size_t errstr
         pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
         pthread_cond_init(&tp->wake, &ca);
         pthread_condattr_destroy(&ca);
-        tp->last_mono_ms = mono_ms();
-        tp->end_ms = epoch_ms();
+        tp->last_mono_ms = sl_now_ms();
+        tp->end_ms = sl_epoch_ms();
         if (pthread_create(&tp->thread, NULL, sampler_main, tp) != 0) {
                 pthread_cond_destroy(&tp->wake);
                 pthread_mutex_destroy(&tp->lock);

@@ -279,11 +279,21 @@ void sl_log(sl_log_level_t level, const char *logger, const char *fmt, ...)
         write_all(line, len);
 }
 
-int64_t sl_now_ms(void)
+static int64_t clock_ms(clockid_t clock)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(clock, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t sl_now_ms(void)
+{
+        return clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t sl_epoch_ms(void)
+{
+        return clock_ms(CLOCK_REALTIME);
 }
 
 int sl_ms_until(int64_t deadline)
