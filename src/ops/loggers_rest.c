@@ -30,31 +30,6 @@ static void reply_json(sl_rest_response_t *resp, int status, sl_json_t *body) {
         sl_json_free(body);
 }
 
-/* Percent-decoded copy of s; NULL for a malformed escape or a NUL byte. */
-static char *pct_decode(const char *s) {
-        size_t n = strlen(s), o = 0;
-        char *out = malloc(n + 1);
-
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] != '%') {
-                        out[o++] = s[i];
-                        continue;
-                }
-                int hi = i + 2 <= n ? sl_hex_digit(s[i + 1]) : -1;
-                int lo = hi >= 0 ? sl_hex_digit(s[i + 2]) : -1;
-                if (hi < 0 || lo < 0 || (hi | lo) == 0) {
-                        free(out);
-                        return NULL;
-                }
-                out[o++] = (char)(hi << 4 | lo);
-                i += 2;
-        }
-        out[o] = '\0';
-        return out;
-}
-
 static const char *query(const sl_rest_request_t *req, const char *key) {
         for (size_t i = 0; i < req->nquery; i++)
                 if (strcmp(req->qkey[i], key) == 0)
@@ -157,7 +132,7 @@ static void handle(void *opaque, const sl_rest_request_t *req, sl_rest_response_
                 sl_rest_response_error(resp, 404, "HTTP 404 Not Found");
                 return;
         }
-        char *name = pct_decode(p);
+        char *name = sl_pct_decode(p, strlen(p), SL_PCT_STRICT);
         if (!name) {
                 sl_rest_response_error(resp, 400, "Malformed logger name in the request path");
                 return;

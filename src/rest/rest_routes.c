@@ -47,39 +47,6 @@ typedef struct route {
         route_fn_t fn;
 } route_t;
 
-/* ------------------------------------------------------------- decoding */
-
-/* Malloc'd percent-decoding of s[0..n); invalid escapes stay literal.
- * NULL when a %00 would truncate the C string (or out of memory). */
-static char *pct_decode(const char *s, size_t n)
-{
-        char *out = malloc(n + 1), *o = out;
-        size_t i;
-
-        if (!out)
-                return NULL;
-        for (i = 0; i < n; i++) {
-                int hi, lo;
-
-                if (s[i] == '%' && i + 2 < n &&
-                    (hi = sl_hex_digit((unsigned char)s[i + 1])) >= 0 &&
-                    (lo = sl_hex_digit((unsigned char)s[i + 2])) >= 0) {
-                        char c = (char)(hi << 4 | lo);
-
-                        if (c == '\0') {
-                                free(out);
-                                return NULL;
-                        }
-                        *o++ = c;
-                        i += 2;
-                } else {
-                        *o++ = s[i];
-                }
-        }
-        *o = '\0';
-        return out;
-}
-
 /* --------------------------------------------------------- query strings */
 
 static enum MHD_Result collect_qarg(void *cls, enum MHD_ValueKind kind,
@@ -92,8 +59,8 @@ static enum MHD_Result collect_qarg(void *cls, enum MHD_ValueKind kind,
         if (c->nq == MAX_QARGS || !key)
                 return MHD_YES;
         a = &c->q[c->nq];
-        a->key = pct_decode(key, strlen(key));
-        a->val = value ? pct_decode(value, strlen(value)) : NULL;
+        a->key = sl_pct_decode(key, strlen(key), 0);
+        a->val = value ? sl_pct_decode(value, strlen(value), 0) : NULL;
         if (!a->key || (value && !a->val)) {
                 /* Undecodable arguments cannot name anything we use. */
                 free(a->key);
@@ -365,7 +332,7 @@ static bool path_split(const char *raw, path_t *p)
 
                 if (p->n == MAX_SEGS || se == s)
                         goto fail;
-                p->seg[p->n] = pct_decode(s, (size_t)(se - s));
+                p->seg[p->n] = sl_pct_decode(s, (size_t)(se - s), 0);
                 if (!p->seg[p->n])
                         goto fail;
                 p->n++;

@@ -65,27 +65,6 @@ static sl_json_t *obj1(const char *key, sl_json_t *v) {
 
 /* ------------------------------------------------------------ request */
 
-static char *pct_decode(const char *s, size_t n) {
-        char *out = malloc(n + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                int hi, lo;
-                /* %00 stays literal: it would cut the C string */
-                if (s[i] == '%' && i + 2 < n &&
-                    (hi = sl_hex_digit((unsigned char)s[i + 1])) >= 0 &&
-                    (lo = sl_hex_digit((unsigned char)s[i + 2])) >= 0 && (hi || lo)) {
-                        *o++ = (char)(hi << 4 | lo);
-                        i += 2;
-                } else {
-                        *o++ = s[i];
-                }
-        }
-        *o = '\0';
-        return out;
-}
-
 static bool split_path(call_t *c, const char *path) {
         const char *p = path;
 
@@ -98,7 +77,7 @@ static bool split_path(call_t *c, const char *path) {
                 n = strcspn(p, "/");
                 if (c->nseg == MAX_SEGS)
                         return false;
-                if (!(c->seg[c->nseg++] = pct_decode(p, n)))
+                if (!(c->seg[c->nseg++] = sl_pct_decode(p, n, SL_PCT_NUL_LITERAL)))
                         return false;
                 p += n;
         }

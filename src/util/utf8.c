@@ -1,5 +1,7 @@
 #include "util/utf8.h"
 
+#include <stdlib.h>
+
 int sl_hex_digit(int c)
 {
         if (c >= '0' && c <= '9')
@@ -9,6 +11,37 @@ int sl_hex_digit(int c)
         if (c >= 'A' && c <= 'F')
                 return c - 'A' + 10;
         return -1;
+}
+
+char *sl_pct_decode(const char *s, size_t n, int flags)
+{
+        char *out = malloc(n + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                int hi = -1, lo = -1;
+
+                if (s[i] == '%' && i + 2 < n) {
+                        hi = sl_hex_digit((unsigned char)s[i + 1]);
+                        lo = sl_hex_digit((unsigned char)s[i + 2]);
+                }
+                bool escape = s[i] == '%' && hi >= 0 && lo >= 0;
+                bool nul = escape && (hi | lo) == 0;
+                if ((s[i] == '%' && !escape && (flags & SL_PCT_STRICT)) ||
+                    (nul && !(flags & SL_PCT_NUL_LITERAL))) {
+                        free(out);
+                        return NULL;
+                }
+                if (escape && !nul) {
+                        *o++ = (char)(hi << 4 | lo);
+                        i += 2;
+                } else {
+                        *o++ = s[i];
+                }
+        }
+        *o = '\0';
+        return out;
 }
 
 long sl_hex4_read(const char *s, size_t n)

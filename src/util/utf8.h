@@ -11,6 +11,15 @@
 /* Value of one hex digit (either case), or -1 when c is not one. */
 int sl_hex_digit(int c);
 
+/* Malloc'd percent-decoding of s[0..n) (REST path segments and query
+ * arguments). A malformed escape stays literal, or fails (NULL) with
+ * SL_PCT_STRICT; %00 fails, as it would cut the C string, unless
+ * SL_PCT_NUL_LITERAL keeps it as the three characters. NULL also when out
+ * of memory. */
+#define SL_PCT_STRICT 1
+#define SL_PCT_NUL_LITERAL 2
+char *sl_pct_decode(const char *s, size_t n, int flags);
+
 /* The four hex digits at s as a UTF-16 code unit; -1 when fewer than four
  * of the n bytes are left or one of them is not a hex digit. */
 long sl_hex4_read(const char *s, size_t n);

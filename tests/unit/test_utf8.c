@@ -1,4 +1,6 @@
 /* Hex digits, UTF-8 encoding and validation, UTF-16 surrogate pairs. */
+#include <stdlib.h>
+
 #include "util/utf8.h"
 #include "sl_test.h"
 
@@ -95,6 +97,31 @@ static void test_utf8_seq_len(void)
         CHECK_INT(seq_len("\xf0\x9f\x98\x28", 4), 0);
 }
 
+static void test_pct_decode(void)
+{
+        char *s;
+
+        s = sl_pct_decode("a%2Fb%20c", 9, 0);
+        CHECK_STR(s, "a/b c");
+        free(s);
+        /* malformed escapes: literal, or NULL when strict */
+        s = sl_pct_decode("x%zz%4", 6, 0);
+        CHECK_STR(s, "x%zz%4");
+        free(s);
+        CHECK(sl_pct_decode("x%zz", 4, SL_PCT_STRICT) == NULL);
+        CHECK(sl_pct_decode("x%4", 3, SL_PCT_STRICT) == NULL);
+        /* %00 fails unless kept literal */
+        CHECK(sl_pct_decode("a%00b", 5, 0) == NULL);
+        CHECK(sl_pct_decode("a%00b", 5, SL_PCT_STRICT) == NULL);
+        s = sl_pct_decode("a%00b", 5, SL_PCT_NUL_LITERAL);
+        CHECK_STR(s, "a%00b");
+        free(s);
+        /* only the first n bytes count */
+        s = sl_pct_decode("ab%41", 3, 0);
+        CHECK_STR(s, "ab%");
+        free(s);
+}
+
 int main(void)
 {
         RUN(test_hex_digit);
@@ -102,5 +129,6 @@ int main(void)
         RUN(test_utf16_join);
         RUN(test_utf8_put);
         RUN(test_utf8_seq_len);
+        RUN(test_pct_decode);
         TEST_MAIN_END();
 }
